@@ -1,0 +1,14 @@
+//! The `bootstrap` host tool as a library: one module per concern. The binary
+//! (`main.rs`) is only the command line. See ARCHITECTURE.md for the map.
+
+pub mod condition;
+pub mod config;
+pub mod diag;
+pub mod download;
+pub mod fetch;
+pub mod fsutil;
+pub mod manifest;
+pub mod mirrors;
+pub mod project;
+pub mod recipe;
+pub mod sums;

@@ -1,0 +1,298 @@
+//! `<stage>/<package>/recipe.toml`: where a package's sources come from and
+//! which script builds it. Hashes are deliberately absent: they live only in
+//! `SHA256SUMS.sources`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, Diagnostics, SourceText};
+
+#[derive(Debug, Clone)]
+pub struct Recipe {
+    pub dir: PathBuf,
+    pub source: SourceText,
+    pub version: Option<String>,
+    /// Build script, relative to the recipe directory.
+    pub script: Option<String>,
+    /// `None` or "kaem": the runner's built-in interpreter; else an absolute
+    /// path inside the guest, e.g. "/bin/sh".
+    pub interpreter: Option<String>,
+    pub sources: Vec<SourceFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Name in the distfiles directory and in SHA256SUMS.sources.
+    pub file: String,
+    pub upstream: Vec<String>,
+    /// Path below a Debian mirror's base, `pool/main/...`.
+    pub debian: Option<String>,
+    /// Line of `file = ...` in the recipe, for diagnostics.
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecipe {
+    version: Option<String>,
+    script: Option<Spanned<String>>,
+    interpreter: Option<Spanned<String>>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    file: Spanned<String>,
+    upstream: Option<Spanned<OneOrMany>>,
+    debian: Option<Spanned<String>>,
+}
+
+/// A distfile name must stay a plain name inside the distfiles directory.
+pub fn valid_file_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('.')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+~-".contains(&b))
+}
+
+fn valid_relative(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('/')
+        && s.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+impl Recipe {
+    pub fn load(dir: &Path, diags: &mut Diagnostics) -> Option<Recipe> {
+        let path = dir.join("recipe.toml");
+        let source = match SourceText::read(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                diags.push(Diagnostic::file(&path, format!("cannot read: {e}")));
+                return None;
+            }
+        };
+        let raw: RawRecipe = match toml::from_str(&source.text) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.push(source.toml_error(&e));
+                return None;
+            }
+        };
+
+        if let Some(s) = &raw.script {
+            if !valid_relative(s.get_ref()) {
+                diags.push(source.at(
+                    s.span(),
+                    "script must be a path inside the recipe directory",
+                ));
+            } else if !dir.join(s.get_ref()).is_file() {
+                diags.push(source.at(
+                    s.span(),
+                    format!(
+                        "script '{}' does not exist in {}",
+                        s.get_ref(),
+                        dir.display()
+                    ),
+                ));
+            }
+        }
+        if let Some(i) = &raw.interpreter {
+            let i_ref = i.get_ref();
+            if i_ref != "kaem" && !i_ref.starts_with('/') {
+                diags.push(source.at(
+                    i.span(),
+                    "interpreter is \"kaem\" or an absolute path inside the guest",
+                ));
+            }
+        }
+
+        let mut sources = Vec::new();
+        for s in &raw.source {
+            let file = s.file.get_ref().clone();
+            let line = source.line_col(s.file.span().start).0;
+            if !valid_file_name(&file) {
+                diags.push(source.at(s.file.span(), format!("invalid file name '{file}'")));
+            }
+            let upstream = match s.upstream.as_ref().map(|u| u.get_ref()) {
+                None => vec![],
+                Some(OneOrMany::One(u)) => vec![u.clone()],
+                Some(OneOrMany::Many(v)) => v.clone(),
+            };
+            if let Some(u) = &s.upstream {
+                for url in &upstream {
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        diags.push(source.at(
+                            u.span(),
+                            format!("upstream URL '{url}' must be http:// or https://"),
+                        ));
+                    }
+                }
+            }
+            if let Some(d) = &s.debian {
+                let p = d.get_ref();
+                if !p.starts_with("pool/") || !valid_relative(p) || p.contains("://") {
+                    diags.push(source.at(
+                        d.span(),
+                        format!("debian path '{p}' must be relative to the mirror, as pool/..."),
+                    ));
+                }
+            }
+            if upstream.is_empty() && s.debian.is_none() {
+                diags.push(source.at(
+                    s.file.span(),
+                    format!("'{file}' has no upstream URL and no debian pool path"),
+                ));
+            }
+            sources.push(SourceFile {
+                file,
+                upstream,
+                debian: s.debian.as_ref().map(|d| d.get_ref().clone()),
+                line,
+            });
+        }
+
+        // Patches are applied in name order; anything else there is a mistake.
+        let patches = dir.join("patches");
+        if patches.is_dir() {
+            match crate::fsutil::sorted_entries(&patches) {
+                Ok(entries) => {
+                    for p in entries {
+                        let name = p.file_name().unwrap_or_default().to_string_lossy();
+                        if !name.ends_with(".patch") || !p.is_file() {
+                            diags.push(Diagnostic::file(
+                                &p,
+                                "patches/ may only hold regular files named *.patch",
+                            ));
+                        }
+                    }
+                }
+                Err(e) => diags.push(Diagnostic::file(&patches, format!("cannot list: {e}"))),
+            }
+        }
+
+        Some(Recipe {
+            dir: dir.to_path_buf(),
+            version: raw.version,
+            script: raw.script.map(|s| s.into_inner()),
+            interpreter: raw.interpreter.map(|s| s.into_inner()),
+            sources,
+            source,
+        })
+    }
+
+    /// The span-less line of the `script` key, or the top of the file.
+    pub fn script_line(&self) -> usize {
+        self.source
+            .text
+            .lines()
+            .position(|l| l.trim_start().starts_with("script"))
+            .map(|i| i + 1)
+            .unwrap_or(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, files: &[&str]) -> (Option<Recipe>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("recipe.toml"), text).unwrap();
+        for f in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let mut d = Diagnostics::default();
+        let r = Recipe::load(dir.path(), &mut d);
+        let base = dir.path().display().to_string();
+        let errs = d
+            .sorted()
+            .iter()
+            .map(|d| d.to_string().replace(&base, "R"))
+            .collect();
+        (r, errs)
+    }
+
+    #[test]
+    fn good_recipe() {
+        let (r, errs) = load(
+            r#"version = "1.2.3"
+script = "build.kaem"
+
+[[source]]
+file = "musl-1.2.3.tar.gz"
+upstream = "https://example.org/musl-1.2.3.tar.gz"
+debian = "pool/main/m/musl/musl_1.2.3.orig.tar.gz"
+
+[[source]]
+file = "extra.tar.gz"
+upstream = ["https://a.example/x", "http://b.example/x"]
+"#,
+            &["build.kaem", "patches/01-fix.patch"],
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        let r = r.unwrap();
+        assert_eq!(r.sources.len(), 2);
+        assert_eq!(r.sources[0].line, 5);
+        assert_eq!(r.sources[1].upstream.len(), 2);
+        assert_eq!(r.script.as_deref(), Some("build.kaem"));
+    }
+
+    #[test]
+    fn bad_recipe_reports_lines() {
+        let (_, errs) = load(
+            r#"script = "../build.kaem"
+interpreter = "sh"
+
+[[source]]
+file = "a/b.tar.gz"
+upstream = "ftp://x"
+debian = "/pool/x"
+
+[[source]]
+file = "nowhere.tar"
+"#,
+            &["patches/notes.txt"],
+        );
+        let expect = [
+            "R/patches/notes.txt: patches/ may only hold",
+            "R/recipe.toml:1:10: script must be a path inside",
+            "R/recipe.toml:2:15: interpreter is",
+            "R/recipe.toml:5:8: invalid file name 'a/b.tar.gz'",
+            "R/recipe.toml:6:12: upstream URL 'ftp://x'",
+            "R/recipe.toml:7:10: debian path '/pool/x'",
+            "R/recipe.toml:10:8: 'nowhere.tar' has no upstream URL",
+        ];
+        assert_eq!(errs.len(), expect.len(), "{errs:#?}");
+        for (e, want) in errs.iter().zip(expect) {
+            assert!(e.starts_with(want), "{e:?} should start with {want:?}");
+        }
+    }
+
+    #[test]
+    fn missing_script_and_unknown_key() {
+        let (_, errs) = load("script = \"build.kaem\"\n", &[]);
+        assert!(
+            errs[0].contains("script 'build.kaem' does not exist"),
+            "{errs:?}"
+        );
+        let (r, errs) = load("script = \"b\"\nsha256 = \"00\"\n", &["b"]);
+        assert!(r.is_none());
+        assert!(
+            errs[0].starts_with("R/recipe.toml:2:1: unknown field `sha256`"),
+            "{errs:?}"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! `bootstrap check` on generated projects, good and broken in every way the
+//! issue lists: unknown step kind, missing recipe, unhashed source, unused
+//! hash, duplicate names, malformed files.
+
+mod common;
+use common::*;
+
+fn check(proj: &std::path::Path) -> (bool, String, String) {
+    let o = bootstrap(&["-C", path_str(proj), "check"]);
+    let (out, err) = text(&o);
+    (o.status.success(), out, err)
+}
+
+fn good(proj: &std::path::Path) {
+    let a = Src::new("a.tar.gz", b"a".to_vec()).upstream("https://example.org/a.tar.gz".into());
+    let b = Src::new("b.tar.gz", b"b".to_vec()).debian("pool/main/b/b/b.orig.tar.gz");
+    project(proj, &[&a], &[&b]);
+}
+
+#[test]
+fn a_consistent_project_passes() {
+    let (_t, proj, _) = tmp();
+    good(&proj);
+    let (ok, out, err) = check(&proj);
+    assert!(ok, "{out}\n{err}");
+    assert_eq!(
+        out.trim(),
+        "check: ok: 3 stages, 1 steps, 2 recipes, 2 sources hashed"
+    );
+}
+
+#[test]
+fn every_inconsistency_is_reported_with_file_and_line() {
+    let (_t, proj, _) = tmp();
+    good(&proj);
+    let p = |s: &str| proj.join(s).display().to_string();
+    std::fs::write(
+        proj.join("parts.toml"),
+        "[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n  { build = \"missing\" },\n  { compile = \"x\" },\n  { build = \"pkg\" },\n]\n",
+    )
+    .unwrap();
+    // A source without a hash, and a hash no recipe uses.
+    let mut r = std::fs::read_to_string(proj.join("sysa/pkg/recipe.toml")).unwrap();
+    r.push_str("\n[[source]]\nfile = \"c.tar.gz\"\nupstream = \"https://example.org/c.tar.gz\"\n");
+    std::fs::write(proj.join("sysa/pkg/recipe.toml"), r).unwrap();
+    let mut s = std::fs::read_to_string(proj.join("SHA256SUMS.sources")).unwrap();
+    s.push_str(&format!(
+        "{}  orphan.tar.gz\nnot a hash line\n",
+        "0".repeat(64)
+    ));
+    std::fs::write(proj.join("SHA256SUMS.sources"), s).unwrap();
+    // A recipe directory nobody uses.
+    std::fs::create_dir_all(proj.join("sysa/stray")).unwrap();
+
+    let (ok, out, err) = check(&proj);
+    assert!(!ok, "{out}\n{err}");
+    for want in [
+        format!(
+            "{}:3: hash for 'orphan.tar.gz' is not used by any recipe",
+            p("SHA256SUMS.sources")
+        ),
+        format!(
+            "{}:4: expected '<64 hex digits>  <file name>'",
+            p("SHA256SUMS.sources")
+        ),
+        format!(
+            "{}:7: no recipe: {}/recipe.toml does not exist",
+            p("parts.toml"),
+            p("sysa/missing")
+        ),
+        format!("{}:8:5: unknown step key 'compile'", p("parts.toml")),
+        format!(
+            "{}:9: duplicate step name 'pkg' (first at line 6)",
+            p("parts.toml")
+        ),
+        format!(
+            "{}:8: 'c.tar.gz' has no hash in SHA256SUMS.sources",
+            p("sysa/pkg/recipe.toml")
+        ),
+        format!("{}: recipe directory not used by any step", p("sysa/stray")),
+    ] {
+        assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    }
+    assert!(err.contains("7 problems found"), "{err}");
+}
+
+#[test]
+fn malformed_toml_is_reported_with_position() {
+    let (_t, proj, _) = tmp();
+    good(&proj);
+    std::fs::write(
+        proj.join("sysa/pkg/recipe.toml"),
+        "script = \"build.kaem\"\n[[source]\nfile = 1\n",
+    )
+    .unwrap();
+    let (ok, _, err) = check(&proj);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "{}:2:",
+            proj.join("sysa/pkg/recipe.toml").display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_repository_itself_is_consistent() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (ok, out, err) = check(root);
+    assert!(ok, "{out}\n{err}");
+}

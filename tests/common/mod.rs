@@ -1,0 +1,283 @@
+//! Shared test helpers: a loopback HTTP server with scripted misbehaviour,
+//! generated tarballs, and a throwaway project tree.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Debug)]
+pub enum Reply {
+    Ok(Vec<u8>),
+    NotFound,
+    Status(u16),
+    /// Announce the full length, send `cut` bytes, close.
+    Truncate(Vec<u8>, usize),
+    /// Close the connection without answering.
+    Reset,
+    /// Send headers and `cut` bytes, then go silent for a long time.
+    Stall(Vec<u8>, usize),
+}
+
+/// Per path, the replies to give in order; the last one repeats.
+type Script = BTreeMap<String, Vec<Reply>>;
+
+pub struct Server {
+    pub port: u16,
+    script: Arc<Mutex<Script>>,
+    hits: Arc<Mutex<BTreeMap<String, usize>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let script: Arc<Mutex<Script>> = Arc::default();
+        let hits: Arc<Mutex<BTreeMap<String, usize>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, h, st) = (script.clone(), hits.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (s, h) = (s.clone(), h.clone());
+                std::thread::spawn(move || serve(conn, &s, &h));
+            }
+        });
+        Server {
+            port,
+            script,
+            hits,
+            stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    pub fn on(&self, path: &str, replies: Vec<Reply>) {
+        self.script
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), replies);
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    pub fn total_hits(&self) -> usize {
+        self.hits.lock().unwrap().values().sum()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve(mut conn: TcpStream, script: &Mutex<Script>, hits: &Mutex<BTreeMap<String, usize>>) {
+    conn.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    loop {
+        let mut l = String::new();
+        if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+            break;
+        }
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let n = {
+        let mut h = hits.lock().unwrap();
+        let e = h.entry(path.clone()).or_insert(0);
+        *e += 1;
+        *e
+    };
+    let reply = {
+        let s = script.lock().unwrap();
+        match s.get(&path) {
+            Some(v) => v[(n - 1).min(v.len() - 1)].clone(),
+            None => Reply::NotFound,
+        }
+    };
+    let head = |code: u16, reason: &str, len: usize| {
+        format!("HTTP/1.1 {code} {reason}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+    };
+    match reply {
+        Reply::Ok(body) => {
+            let _ = conn.write_all(head(200, "OK", body.len()).as_bytes());
+            let _ = conn.write_all(&body);
+        }
+        Reply::NotFound => {
+            let _ = conn.write_all(head(404, "Not Found", 0).as_bytes());
+        }
+        Reply::Status(c) => {
+            let _ = conn.write_all(head(c, "Error", 0).as_bytes());
+        }
+        Reply::Truncate(body, cut) => {
+            let _ = conn.write_all(head(200, "OK", body.len()).as_bytes());
+            let _ = conn.write_all(&body[..cut]);
+        }
+        Reply::Reset => {}
+        Reply::Stall(body, cut) => {
+            let _ = conn.write_all(head(200, "OK", body.len()).as_bytes());
+            let _ = conn.write_all(&body[..cut]);
+            let _ = conn.flush();
+            std::thread::sleep(Duration::from_secs(20));
+        }
+    }
+    let _ = conn.flush();
+    let _ = conn.shutdown(Shutdown::Both);
+}
+
+pub fn sha256(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A small deterministic .tar.gz holding `files`.
+pub fn tarball(files: &[(&str, &str)]) -> Vec<u8> {
+    let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut b = tar::Builder::new(enc);
+    for (name, body) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        h.set_cksum();
+        b.append_data(&mut h, name, body.as_bytes()).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+/// One source of a generated project.
+pub struct Src {
+    pub file: String,
+    pub data: Vec<u8>,
+    pub upstream: Option<String>,
+    pub debian: Option<String>,
+}
+
+impl Src {
+    pub fn new(file: &str, data: Vec<u8>) -> Src {
+        Src {
+            file: file.into(),
+            data,
+            upstream: None,
+            debian: None,
+        }
+    }
+    pub fn upstream(mut self, url: String) -> Src {
+        self.upstream = Some(url);
+        self
+    }
+    pub fn debian(mut self, pool: &str) -> Src {
+        self.debian = Some(pool.into());
+        self
+    }
+}
+
+/// Write a project: a seed recipe holding `seed`, one sysa build step
+/// "pkg" holding `pkg`, and SHA256SUMS.sources for all of them.
+pub fn project(dir: &Path, seed: &[&Src], pkg: &[&Src]) {
+    let recipe = |srcs: &[&Src], script: bool| {
+        let mut t = String::new();
+        if script {
+            t.push_str("script = \"build.kaem\"\n");
+        }
+        for s in srcs {
+            t.push_str(&format!("\n[[source]]\nfile = \"{}\"\n", s.file));
+            if let Some(u) = &s.upstream {
+                t.push_str(&format!("upstream = \"{u}\"\n"));
+            }
+            if let Some(d) = &s.debian {
+                t.push_str(&format!("debian = \"{d}\"\n"));
+            }
+        }
+        t
+    };
+    std::fs::create_dir_all(dir.join("sysa/seed")).unwrap();
+    std::fs::create_dir_all(dir.join("sysa/pkg")).unwrap();
+    std::fs::write(dir.join("sysa/seed/recipe.toml"), recipe(seed, false)).unwrap();
+    std::fs::write(dir.join("sysa/pkg/recipe.toml"), recipe(pkg, true)).unwrap();
+    std::fs::write(dir.join("sysa/pkg/build.kaem"), "echo building\n").unwrap();
+    std::fs::write(
+        dir.join("parts.toml"),
+        "[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n",
+    )
+    .unwrap();
+    let mut sums = String::new();
+    let mut all: Vec<&&Src> = seed.iter().chain(pkg.iter()).collect();
+    all.sort_by(|a, b| a.file.cmp(&b.file));
+    all.dedup_by(|a, b| a.file == b.file);
+    for s in all {
+        sums.push_str(&format!("{}  {}\n", sha256(&s.data), s.file));
+    }
+    std::fs::write(dir.join("SHA256SUMS.sources"), sums).unwrap();
+}
+
+pub fn bootstrap(args: &[&str]) -> Output {
+    bootstrap_env(args, &[])
+}
+
+pub fn bootstrap_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    c.args(args).env_remove("BOOTSTRAP_DEBIAN_MIRROR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+/// Names in a directory, hidden ones included, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(r) => r
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect(),
+        Err(_) => vec![],
+    };
+    v.sort();
+    v
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+pub fn tmp() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let proj = t.path().join("proj");
+    let dist = t.path().join("distfiles");
+    std::fs::create_dir_all(&proj).unwrap();
+    (t, proj, dist)
+}
