@@ -7,6 +7,7 @@ pub mod diag;
 pub mod download;
 pub mod fetch;
 pub mod fsutil;
+pub mod initramfs;
 pub mod manifest;
 pub mod mirrors;
 pub mod project;

@@ -1,0 +1,249 @@
+//! Running one stage: load and validate the plan, skip completed steps, run
+//! the rest in order, record and install build results, stop at the first
+//! failure.
+
+use crate::console;
+use crate::error::{Context, Error};
+use crate::kaem;
+use crate::layout::{self, Layout};
+use crate::pid1::{self, Status};
+use crate::plan::{self, Action, Kind, Step};
+use crate::record;
+use crate::state::{self, Completed};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{ErrorKind, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+pub const JUMP_UNSUPPORTED: &str =
+    "jump steps (kexec/switch_root) are not supported by this runner version";
+
+/// `Err` carries the text after `FAILED at `.
+pub fn run(layout: &Layout, stage: &str) -> Result<(), String> {
+    let plan_path = layout::plan(stage);
+    if !plan::valid_name(stage) {
+        return Err(format!("{plan_path} (invalid stage name '{stage}')"));
+    }
+    let steps = read(layout, &plan_path)
+        .and_then(|t| plan::parse_steps(&t).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{plan_path} ({e})"))?;
+    let env_path = layout::env(stage);
+    let base_env = read(layout, &env_path)
+        .and_then(|t| plan::parse_env(&t).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{env_path} ({e})"))?;
+    let completed = Completed::load(&layout.host(layout::COMPLETED))
+        .map_err(|e| format!("{} ({e})", layout::COMPLETED))?;
+
+    let n = steps.len();
+    // Everything before the first non-completed step is skipped; everything
+    // from it on runs, so the stage always resumes as a contiguous suffix.
+    let first = steps
+        .iter()
+        .position(|s| !completed.contains(stage, &s.name))
+        .unwrap_or(n);
+    let ctx = Ctx {
+        layout,
+        stage,
+        base_env: &base_env,
+        n,
+    };
+    for (idx, step) in steps.iter().enumerate() {
+        let i = idx + 1;
+        if idx < first {
+            console::skip(stage, i, n, &step.name);
+            continue;
+        }
+        console::start(stage, i, n, step.kind.as_str(), &step.name);
+        let t0 = Instant::now();
+        ctx.run_step(i, step)?;
+        console::ok(stage, i, n, &step.name, t0.elapsed().as_secs());
+    }
+    Ok(())
+}
+
+fn read(layout: &Layout, guest: &str) -> Result<String, String> {
+    fs::read_to_string(layout.host(guest)).map_err(|e| format!("cannot read: {e}"))
+}
+
+enum StepError {
+    /// The script failed; its status line is already in the log.
+    Status,
+    Other(Error),
+}
+
+impl From<Error> for StepError {
+    fn from(e: Error) -> Self {
+        StepError::Other(e)
+    }
+}
+
+struct Ctx<'a> {
+    layout: &'a Layout,
+    stage: &'a str,
+    base_env: &'a [(String, String)],
+    n: usize,
+}
+
+/// Remove and recreate an empty directory.
+fn reset_dir(p: &Path) -> Result<(), Error> {
+    match fs::remove_dir_all(p) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            return Err(e).context(|| format!("removing {}", p.display()))
+        }
+        _ => {}
+    }
+    fs::create_dir_all(p).context(|| format!("creating {}", p.display()))
+}
+
+impl Ctx<'_> {
+    /// `Err` carries the text after `FAILED at `.
+    fn run_step(&self, i: usize, step: &Step) -> Result<(), String> {
+        let name = &step.name;
+        let log_path = layout::log(self.stage, i, name);
+        let host_log = self.layout.host(&log_path);
+        let opened = host_log
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|_| File::create(&host_log));
+        let log = match opened {
+            Ok(f) => f,
+            Err(e) => return Err(format!("{name} (cannot create log {log_path}: {e})")),
+        };
+        let _ = writeln!(
+            &log,
+            "bootstrap: [{} {i}/{}] {} {name}",
+            self.stage,
+            self.n,
+            step.kind.as_str()
+        );
+        match self.attempt(step, &log) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                if let StepError::Other(e) = e {
+                    let _ = writeln!(&log, "bootstrap: step {name} failed: {e}");
+                    // Runner-side failures (unsupported jump, install errors)
+                    // are also shown on stderr, outside the console protocol.
+                    eprintln!("bootstrap-runner: {name}: {e}");
+                }
+                let _ = log.sync_all();
+                Err(format!("{name} (log: {log_path})"))
+            }
+        }
+    }
+
+    fn env(&self, name: &str) -> kaem::Env {
+        let l = self.layout;
+        let mut env: BTreeMap<String, String> = self.base_env.iter().cloned().collect();
+        env.entry("PATH".into())
+            .or_insert_with(|| "/usr/bin:/bin".into());
+        let fixed = [
+            ("BOOTSTRAP_STAGE", self.stage.to_string()),
+            ("STEP", name.to_string()),
+            ("RECIPE", l.host_str(&layout::recipe(self.stage, name))),
+            ("DISTFILES", l.host_str(layout::DISTFILES)),
+            ("BUILDDIR", l.host_str(&layout::build(name))),
+            ("DESTDIR", l.host_str(&layout::dest(name))),
+        ];
+        for (k, v) in fixed {
+            env.insert(k.into(), v);
+        }
+        env
+    }
+
+    fn attempt(&self, step: &Step, mut log: &File) -> Result<(), StepError> {
+        let l = self.layout;
+        let name = &step.name;
+        let (script, interpreter) = match &step.action {
+            Action::Jump(_) => return Err(Error::new(JUMP_UNSUPPORTED).into()),
+            Action::Script {
+                script,
+                interpreter,
+            } => (script, interpreter),
+        };
+        let t0 = Instant::now();
+        let build = l.host(&layout::build(name));
+        let dest = l.host(&layout::dest(name));
+        reset_dir(&build)?;
+        reset_dir(&dest)?;
+        let env = self.env(name);
+        let status = match interpreter {
+            None => self.run_kaem(script, env, &build, log)?,
+            Some(prog) => {
+                let out = log.try_clone().context(|| "duplicating log".into())?;
+                let err = log.try_clone().context(|| "duplicating log".into())?;
+                let mut cmd = Command::new(l.host(prog));
+                cmd.arg0(prog)
+                    .arg(l.host(script))
+                    .env_clear()
+                    .envs(&env)
+                    .current_dir(&build)
+                    .stdin(Stdio::null())
+                    .stdout(out)
+                    .stderr(err);
+                pid1::run(&mut cmd).context(|| format!("cannot run {prog}"))?
+            }
+        };
+        let _ = writeln!(log, "bootstrap: step {name} {status}");
+        if !status.success() {
+            return Err(StepError::Status);
+        }
+        if step.kind == Kind::Build {
+            let entries = record::scan(&dest).map_err(|e| Error(format!("install: {e}")))?;
+            let records = l.host(layout::RECORDS);
+            let (nf, nl) = record::write_record(&records, name, &dest, &entries)?;
+            let _ = writeln!(
+                log,
+                "bootstrap: recorded {nf} files and {nl} symlinks in {}/{name}.sha256sums",
+                layout::RECORDS
+            );
+            record::install(&dest, l.root(), &entries)
+                .map_err(|e| Error(format!("install: {e}")))?;
+            let _ = writeln!(log, "bootstrap: installed into {}", l.root().display());
+        }
+        fs::remove_dir_all(&dest).context(|| format!("removing {}", dest.display()))?;
+        // Keep a failed build tree for inspection, but do not let finished
+        // ones pile up (the initramfs root lives in RAM).
+        if let Err(e) = fs::remove_dir_all(&build) {
+            let _ = writeln!(log, "bootstrap: warning: removing {}: {e}", build.display());
+        }
+        // Installed files must be on disk before the step counts as done.
+        nix::unistd::sync();
+        state::append(&l.host(layout::COMPLETED), self.stage, name)?;
+        let _ = writeln!(
+            log,
+            "bootstrap: step {name} completed in {}s",
+            t0.elapsed().as_secs()
+        );
+        Ok(())
+    }
+
+    fn run_kaem(
+        &self,
+        script: &str,
+        env: kaem::Env,
+        cwd: &Path,
+        mut log: &File,
+    ) -> Result<Status, StepError> {
+        let file = format!("/{script}");
+        let text = fs::read_to_string(self.layout.host(script))
+            .context(|| format!("cannot read script {file}"))?;
+        let cmds = match kaem::parse(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                // Nothing ran; report like a command that exited with 2.
+                let _ = writeln!(log, "kaem: {file}:{}: syntax error: {}", e.line, e.msg);
+                return Ok(Status::Exited(2));
+            }
+        };
+        let mut interp = kaem::Interp {
+            file: &file,
+            env,
+            cwd: cwd.to_path_buf(),
+            log,
+        };
+        Ok(interp.run(&cmds))
+    }
+}
