@@ -1,6 +1,7 @@
 //! The `bootstrap` host tool as a library: one module per concern. The binary
 //! (`main.rs`) is only the command line. See ARCHITECTURE.md for the map.
 
+pub mod chroot;
 pub mod condition;
 pub mod config;
 pub mod diag;
@@ -12,4 +13,6 @@ pub mod manifest;
 pub mod mirrors;
 pub mod project;
 pub mod recipe;
+pub mod seed;
 pub mod sums;
+pub mod unpack;

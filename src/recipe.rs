@@ -20,6 +20,8 @@ pub struct Recipe {
     /// path inside the guest, e.g. "/bin/sh".
     pub interpreter: Option<String>,
     pub sources: Vec<SourceFile>,
+    /// Patch directory relative to the recipe directory, if not `patches`.
+    pub patch_dir: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,7 @@ struct RawRecipe {
     version: Option<String>,
     script: Option<Spanned<String>>,
     interpreter: Option<Spanned<String>>,
+    patches: Option<Spanned<String>>,
     #[serde(default)]
     source: Vec<RawSource>,
 }
@@ -162,6 +165,18 @@ impl Recipe {
             });
         }
 
+        if let Some(p) = &raw.patches {
+            let rel = p.get_ref();
+            let shared = rel
+                .strip_prefix("../")
+                .filter(|r| valid_relative(r) && !r.contains(".."));
+            if shared.is_none() || !dir.join(rel).is_dir() {
+                diags.push(source.at(
+                    p.span(),
+                    format!("patches = '{rel}' must name an existing sibling recipe's directory, as ../<recipe>/patches"),
+                ));
+            }
+        }
         // Patches are applied in name order; anything else there is a mistake.
         let patches = dir.join("patches");
         if patches.is_dir() {
@@ -186,9 +201,26 @@ impl Recipe {
             version: raw.version,
             script: raw.script.map(|s| s.into_inner()),
             interpreter: raw.interpreter.map(|s| s.into_inner()),
+            patch_dir: raw.patches.map(|s| s.into_inner()),
             sources,
             source,
         })
+    }
+
+    /// Patch files in application order: `patches/*.patch` of the recipe,
+    /// or of the directory named by `patches = "..."` (shared patch sets,
+    /// e.g. every TinyCC build uses the seed's).
+    pub fn patches(&self) -> std::io::Result<Vec<PathBuf>> {
+        let dir = self
+            .dir
+            .join(self.patch_dir.as_deref().unwrap_or("patches"));
+        if !dir.is_dir() {
+            return Ok(vec![]);
+        }
+        Ok(crate::fsutil::sorted_entries(&dir)?
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "patch"))
+            .collect())
     }
 
     /// The span-less line of the `script` key, or the top of the file.

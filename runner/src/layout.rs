@@ -44,6 +44,10 @@ pub const RECORDS: &str = "/bootstrap/records";
 pub fn log(stage: &str, index: usize, name: &str) -> String {
     format!("/bootstrap/logs/{stage}/{index:02}-{name}.log")
 }
+/// A step's unpacked, patched sources, laid out by the host tool.
+pub fn src(name: &str) -> String {
+    format!("/bootstrap/src/{name}")
+}
 pub fn build(name: &str) -> String {
     format!("/bootstrap/build/{name}")
 }

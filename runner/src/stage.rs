@@ -144,6 +144,7 @@ impl Ctx<'_> {
             ("STEP", name.to_string()),
             ("RECIPE", l.host_str(&layout::recipe(self.stage, name))),
             ("DISTFILES", l.host_str(layout::DISTFILES)),
+            ("SRC", l.host_str(&layout::src(name))),
             ("BUILDDIR", l.host_str(&layout::build(name))),
             ("DESTDIR", l.host_str(&layout::dest(name))),
         ];
