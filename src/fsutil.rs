@@ -61,6 +61,49 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Copy the tree `src` to `dst` (created), in sorted order: directories,
+/// regular files (keeping only the executable bit, as 0755/0644) and
+/// symlinks (as links). Anything else is an error.
+pub fn copy_tree(src: &Path, dst: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(dst)?;
+    for e in sorted_entries(src)? {
+        let to = dst.join(e.file_name().unwrap_or_default());
+        let md = fs::symlink_metadata(&e)?;
+        if md.is_dir() {
+            copy_tree(&e, &to)?;
+        } else if md.file_type().is_symlink() {
+            let _ = fs::remove_file(&to);
+            std::os::unix::fs::symlink(fs::read_link(&e)?, &to)?;
+        } else if md.is_file() {
+            fs::copy(&e, &to)?;
+            let mode = if md.permissions().mode() & 0o111 != 0 {
+                0o755
+            } else {
+                0o644
+            };
+            fs::set_permissions(&to, fs::Permissions::from_mode(mode))?;
+        } else {
+            return Err(io::Error::other(format!(
+                "{}: not a file, directory or symlink",
+                e.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Remove `path` if it exists (a file, a link or a whole tree; links are
+/// never followed).
+pub fn remove_any(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(md) if md.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

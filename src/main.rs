@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 
 use bootstrap::config::Config;
 use bootstrap::project::{self, Project};
-use bootstrap::{download, fetch, mirrors};
+use bootstrap::run::Outcome;
+use bootstrap::{download, fetch, fsutil, initramfs, mirrors, run, seed, target, verify};
 
 #[derive(Parser)]
 #[command(
@@ -36,10 +37,16 @@ enum Command {
     Fetch(FetchArgs),
     /// Check that parts.toml, the recipes and SHA256SUMS.sources agree.
     Check,
+    /// Write the sysa seed initramfs (byte-identical on rebuild).
+    Initramfs(InitramfsArgs),
+    /// Run the bootstrap.
+    Run(RunArgs),
+    /// Compare a target's install records with SHA256SUMS.pkgs or another target.
+    Verify(VerifyArgs),
 }
 
 #[derive(Args)]
-struct FetchArgs {
+struct SourceArgs {
     /// Where sources are kept [default: $XDG_CACHE_HOME/bootstrap/distfiles]
     #[arg(long, value_name = "DIR")]
     distfiles: Option<PathBuf>,
@@ -54,12 +61,6 @@ struct FetchArgs {
     /// Only verify what is already in the distfiles directory.
     #[arg(long)]
     offline: bool,
-    /// Fetch sources of every step, whatever the conditions say.
-    #[arg(long)]
-    all: bool,
-    /// Parallel downloads.
-    #[arg(short = 'j', long, value_name = "N")]
-    jobs: Option<usize>,
     /// Attempts per URL on connection errors.
     #[arg(long, default_value_t = 4, value_name = "N")]
     retries: u32,
@@ -71,9 +72,81 @@ struct FetchArgs {
     retry_delay_ms: u64,
 }
 
+#[derive(Args)]
+struct FetchArgs {
+    #[command(flatten)]
+    src: SourceArgs,
+    /// Fetch sources of every step, whatever the conditions say.
+    #[arg(long)]
+    all: bool,
+    /// Parallel downloads.
+    #[arg(short = 'j', long = "cores", value_name = "N")]
+    jobs: Option<usize>,
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    /// Host C compiler that builds tcc-seed (any: gcc, clang, ...).
+    #[arg(long, default_value = "cc", value_name = "CC")]
+    seed_cc: String,
+    /// Use this static runner binary instead of building runner/ with cargo.
+    #[arg(long, value_name = "FILE")]
+    runner: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct InitramfsArgs {
+    /// Output file.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: PathBuf,
+    #[arg(long, value_enum, default_value = "none")]
+    compress: initramfs::Compression,
+    /// The mode the seed is for (selects steps by their conditions).
+    #[arg(long, default_value = "qemu", value_parser = ["qemu", "bare-metal"])]
+    mode: String,
+    #[command(flatten)]
+    seed: SeedArgs,
+    #[command(flatten)]
+    src: SourceArgs,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Run in a chroot on this machine (needs root). The only mode so far.
+    #[arg(long, required = true)]
+    chroot: bool,
+    /// The target directory [default: build/chroot in the project]
+    #[arg(long, value_name = "DIR")]
+    target: Option<PathBuf>,
+    /// Delete the target's previous run and start over (default: resume).
+    #[arg(long)]
+    fresh: bool,
+    /// Cores the build steps may use (exported to steps as JOBS).
+    #[arg(short = 'j', long = "cores", value_name = "N")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    seed: SeedArgs,
+    #[command(flatten)]
+    src: SourceArgs,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The target directory [default: build/chroot in the project]
+    #[arg(long, value_name = "DIR")]
+    target: Option<PathBuf>,
+    /// Compare with another target instead of SHA256SUMS.pkgs.
+    #[arg(long, value_name = "DIR")]
+    against: Option<PathBuf>,
+    /// Write the target's records to SHA256SUMS.pkgs (after checking the
+    /// files on disk still match them).
+    #[arg(long, conflicts_with = "against")]
+    update: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -120,7 +193,7 @@ fn default_distfiles() -> Result<PathBuf> {
     Ok(cache.join("bootstrap").join("distfiles"))
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn dispatch(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Check => {
             let (p, _) = load(&cli)?;
@@ -134,18 +207,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fetch(a) => cmd_fetch(&cli, a),
+        Command::Initramfs(a) => cmd_initramfs(&cli, a),
+        Command::Run(a) => cmd_run(&cli, a),
+        Command::Verify(a) => cmd_verify(&cli, a),
     }
 }
 
-fn cmd_fetch(cli: &Cli, a: &FetchArgs) -> Result<ExitCode> {
-    let (project, config) = load(cli)?;
+/// Fetch (or with --offline, only check) `files`; Ok(distfiles dir) when all are there.
+fn ensure_sources(
+    config: &Config,
+    a: &SourceArgs,
+    files: &[project::Distfile],
+    jobs: usize,
+) -> Result<(PathBuf, fetch::Report)> {
     let distfiles = match a.distfiles.clone().or(config.distfiles.clone()) {
         Some(d) => d,
         None => default_distfiles()?,
     };
-    let mut mirrors = a.mirrors.clone();
-    mirrors.extend(config.mirrors.iter().cloned());
-    for m in &mirrors {
+    let mut mirror_list = a.mirrors.clone();
+    mirror_list.extend(config.mirrors.iter().cloned());
+    for m in &mirror_list {
         if !(m.starts_with("http://") || m.starts_with("https://") || m.starts_with("file://")) {
             bail!("mirror '{m}' must start with http://, https:// or file://");
         }
@@ -163,28 +244,15 @@ fn cmd_fetch(cli: &Cli, a: &FetchArgs) -> Result<ExitCode> {
         Some(m) => vec![m],
         None => mirrors::from_apt(Path::new("/etc/apt")),
     };
-
-    let values = if a.all {
-        // Nothing known: every condition is "maybe", so every step counts.
-        Default::default()
-    } else {
-        project.manifest.values(None, &config.options)
-    };
-    let files = project.distfiles(&values);
     if !a.offline && debian_mirrors.is_empty() && files.iter().any(|f| f.debian.is_some()) {
-        eprintln!(
-            "fetch: warning: no Debian mirror known (use --debian-mirror or {}); \
-             Debian pool paths will not be tried",
-            mirrors::DEBIAN_MIRROR_ENV
-        );
+        eprintln!("fetch: warning: no Debian mirror known (use --debian-mirror or {}); Debian pool paths will not be tried", mirrors::DEBIAN_MIRROR_ENV);
     }
-
     let opts = fetch::Options {
         distfiles: distfiles.clone(),
-        mirrors,
+        mirrors: mirror_list,
         debian_mirrors,
         offline: a.offline,
-        jobs: a.jobs.or(config.jobs).unwrap_or(4).max(1),
+        jobs,
         retry: download::Retry {
             attempts: a.retries.max(1),
             base_delay: Duration::from_millis(a.retry_delay_ms),
@@ -192,9 +260,23 @@ fn cmd_fetch(cli: &Cli, a: &FetchArgs) -> Result<ExitCode> {
         stall_timeout: Duration::from_secs(a.stall_timeout.max(1)),
         bars: fetch::Options::stderr_is_terminal(),
     };
-    let report = fetch::fetch(&files, &opts)?;
-    let failed = report.failed();
+    let report = fetch::fetch(files, &opts)?;
     eprint!("{}", report.failure_text());
+    Ok((distfiles, report))
+}
+
+fn cmd_fetch(cli: &Cli, a: &FetchArgs) -> Result<ExitCode> {
+    let (project, config) = load(cli)?;
+    // With --all nothing is known: every condition is "maybe".
+    let values = if a.all {
+        Default::default()
+    } else {
+        project.manifest.values(None, &config.options)
+    };
+    let files = project.distfiles(&values);
+    let jobs = a.jobs.or(config.jobs).unwrap_or(4).max(1);
+    let (distfiles, report) = ensure_sources(&config, &a.src, &files, jobs)?;
+    let failed = report.failed();
     println!(
         "fetch: {} files in {}: {} already present, {} downloaded, {} failed",
         report.results.len(),
@@ -208,6 +290,256 @@ fn cmd_fetch(cli: &Cli, a: &FetchArgs) -> Result<ExitCode> {
     } else {
         let names: Vec<&str> = failed.iter().map(|(d, _)| d.file.as_str()).collect();
         eprintln!("error: could not fetch: {}", names.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn sources_or_fail(
+    config: &Config,
+    a: &SourceArgs,
+    files: &[project::Distfile],
+) -> Result<PathBuf> {
+    let (distfiles, report) = ensure_sources(config, a, files, 4)?;
+    let failed = report.failed();
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|(d, _)| d.file.as_str()).collect();
+        bail!(
+            "missing sources: {} (see above; `bootstrap fetch` retries)",
+            names.join(", ")
+        );
+    }
+    Ok(distfiles)
+}
+
+/// Build tcc-seed in `work/seed-<id>` unless that exists already.
+fn seed_tree(
+    project: &Project,
+    distfiles: &Path,
+    cc: &str,
+    work: &Path,
+) -> Result<(PathBuf, String)> {
+    let id = seed::seed_id(project, cc)?;
+    let out = work.join(format!("seed-{}", &id[..16]));
+    if !out.join("bootstrap/seed/bin/tcc").is_file() {
+        eprintln!("bootstrap: building tcc-seed with {cc}");
+        let _ = std::fs::remove_dir_all(&out);
+        seed::build(project, distfiles, cc, &work.join("seed-build"), &out)?;
+    }
+    Ok((out, id))
+}
+
+fn cmd_initramfs(cli: &Cli, a: &InitramfsArgs) -> Result<ExitCode> {
+    let (project, config) = load(cli)?;
+    let values = project.manifest.values(Some(&a.mode), &config.options);
+    let steps = target::stage_steps(&project, "sysa", &values)?;
+    let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
+    let runner = seed::runner_binary(&project, a.seed.runner.as_deref())?;
+    let tmp = tempfile::Builder::new()
+        .prefix("bootstrap-initramfs-")
+        .tempdir()?;
+    let work = tmp.path().join("work");
+    let (seed_dir, _) = seed_tree(&project, &distfiles, &a.seed.seed_cc, &work)?;
+    let root = tmp.path().join("root");
+    let inputs = target::Inputs {
+        project: &project,
+        distfiles: &distfiles,
+        runner: &runner,
+        seed: &seed_dir,
+        mode: &a.mode,
+        jobs: 1,
+        work: &work,
+    };
+    target::lay(&root, &inputs, &[("sysa", steps)])?;
+    std::os::unix::fs::symlink("bootstrap/runner", root.join("init"))?;
+    let mtime = target::SOURCE_DATE_EPOCH.parse().unwrap_or(0);
+    initramfs::write(
+        &root,
+        &initramfs::standard_nodes(),
+        mtime,
+        a.compress,
+        &a.output,
+    )?;
+    let size = std::fs::metadata(&a.output)?.len();
+    println!(
+        "initramfs: {} ({size} bytes, sha256 {})",
+        a.output.display(),
+        fsutil::sha256_file(&a.output)?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn default_target(project: &Project) -> PathBuf {
+    project.root.join("build/chroot")
+}
+
+fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
+    debug_assert!(a.chroot);
+    if !nix::unistd::geteuid().is_root() {
+        bail!("run --chroot needs root (mount namespace, mounts, chroot); run it with sudo");
+    }
+    let (project, config) = load(cli)?;
+    let target_dir = a.target.clone().unwrap_or_else(|| default_target(&project));
+    let values = project.manifest.values(Some("chroot"), &config.options);
+    // Chroot mode has no kernel to jump to: sysa, then sysc in the same root.
+    let mut stages = Vec::new();
+    for st in ["sysa", "sysc"] {
+        let steps = target::stage_steps(&project, st, &values)?;
+        if !steps.is_empty() {
+            stages.push((st, steps));
+        }
+    }
+
+    prepare_target_dir(&target_dir, a.fresh)?;
+    let root = target_dir.canonicalize()?;
+    let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
+    let work = target::host_work(&root);
+    let (seed_dir, seed_id) = seed_tree(&project, &distfiles, &a.seed.seed_cc, &work)?;
+    let marker = root.join(target::MARKER);
+    match std::fs::read_to_string(&marker) {
+        Ok(old) if target::marker_value(&old, "seed_id").as_deref() != Some(seed_id.as_str()) => bail!(
+            "{} was started with another seed (seed compiler {}); resuming would mix two seeds. Use --fresh to start over",
+            root.display(),
+            target::marker_value(&old, "seed_cc").unwrap_or_default()
+        ),
+        Ok(_) => eprintln!("bootstrap: resuming the run in {}", root.display()),
+        Err(_) => {
+            std::fs::create_dir_all(root.join("bootstrap"))?;
+            fsutil::write_atomic(&marker, target::marker("chroot", &a.seed.seed_cc, &seed_id).as_bytes())?;
+        }
+    }
+    let runner = seed::runner_binary(&project, a.seed.runner.as_deref())?;
+    let jobs = a.jobs.or(config.jobs).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let inputs = target::Inputs {
+        project: &project,
+        distfiles: &distfiles,
+        runner: &runner,
+        seed: &seed_dir,
+        mode: "chroot",
+        jobs,
+        work: &work,
+    };
+    target::lay(&root, &inputs, &stages)?;
+
+    run::install_interrupt_handler()?;
+    let again = format!("bootstrap run --chroot --target {}", root.display());
+    for (stage, _) in &stages {
+        match run::stage_in_chroot(&root, stage)? {
+            Outcome::Done => {}
+            Outcome::Failed { what, log, detail } => {
+                let where_ = log
+                    .map(|l| format!("log: {}", l.display()))
+                    .unwrap_or(detail);
+                eprintln!("bootstrap: fix the step, then run `{again}` to resume from it");
+                eprintln!("bootstrap: FAILED at {what} ({where_})");
+                return Ok(ExitCode::FAILURE);
+            }
+            Outcome::Interrupted { step } => {
+                eprintln!("bootstrap: run `{again}` to resume");
+                eprintln!(
+                    "bootstrap: INTERRUPTED at {} (logs: {})",
+                    step.as_deref().unwrap_or(stage),
+                    root.join("bootstrap/logs").display()
+                );
+                return Ok(ExitCode::from(130));
+            }
+            Outcome::Crashed { status, step } => {
+                eprintln!("bootstrap: FAILED at {} (the runner ended with {status} without a final line; log: {})", step.as_deref().unwrap_or(stage), root.join("bootstrap/logs/console.log").display());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    println!(
+        "bootstrap: finished in {}; check it with `bootstrap verify --target {}`",
+        root.display(),
+        root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Create the target, or clear it for --fresh (only if it is ours).
+fn prepare_target_dir(dir: &Path, fresh: bool) -> Result<()> {
+    if fresh && dir.exists() {
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !empty && !dir.join(target::MARKER).is_file() {
+            bail!(
+                "{} is not empty and holds no {}: refusing to delete it for --fresh",
+                dir.display(),
+                target::MARKER
+            );
+        }
+        let canon = dir.canonicalize()?;
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        if mounts
+            .lines()
+            .filter_map(|l| l.split(' ').nth(1))
+            .any(|m| Path::new(m).starts_with(&canon))
+        {
+            bail!(
+                "something is mounted below {}; unmount it before --fresh",
+                canon.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+fn cmd_verify(cli: &Cli, a: &VerifyArgs) -> Result<ExitCode> {
+    let root = project_root(cli)?;
+    let target_dir = a
+        .target
+        .clone()
+        .unwrap_or_else(|| root.join("build/chroot"));
+    let actual = verify::Records::from_target(&target_dir)?;
+    let mut diffs = verify::check_installed(&target_dir, &actual)?;
+    let (label, expected) = match &a.against {
+        Some(other) => {
+            let theirs = verify::Records::from_target(other)?;
+            diffs.extend(verify::check_installed(other, &theirs)?);
+            ("other", theirs)
+        }
+        None => {
+            let p = root.join("SHA256SUMS.pkgs");
+            let text = if a.update {
+                String::new()
+            } else {
+                std::fs::read_to_string(&p).with_context(|| p.display().to_string())?
+            };
+            ("expected", verify::Records::parse(&text, &p)?)
+        }
+    };
+    if a.update {
+        if !diffs.is_empty() {
+            eprint!("{}", verify::render_differences(&diffs, "recorded"));
+            bail!("the target's files no longer match its own records; not updating");
+        }
+        fsutil::write_atomic(&root.join("SHA256SUMS.pkgs"), actual.render().as_bytes())?;
+        println!(
+            "verify: wrote SHA256SUMS.pkgs: {} steps, {} files",
+            actual.steps.len(),
+            actual.file_count()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    diffs.extend(verify::compare(&expected, &actual));
+    if diffs.is_empty() {
+        println!(
+            "verify: identical: {} steps, {} files compared",
+            actual.steps.len(),
+            actual.file_count()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        print!("{}", verify::render_differences(&diffs, label));
+        println!(
+            "verify: {} difference{} found",
+            diffs.len(),
+            if diffs.len() == 1 { "" } else { "s" }
+        );
         Ok(ExitCode::FAILURE)
     }
 }
