@@ -1,0 +1,218 @@
+//! End to end, for real: `bootstrap run --chroot` through sysa (tcc-seed →
+//! musl → TinyCC stage1 → stage2 → hello world), `verify`, a broken step and
+//! its resume, Ctrl-C in the middle, and no mount left behind. Needs root
+//! and the pinned sources (fetched from the Debian mirror); skipped with a
+//! reason without them, required under CI=true.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn skip(reason: &str) -> Option<Env> {
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+        panic!("required under CI: {reason}");
+    }
+    eprintln!("SKIPPED chroot e2e: {reason}");
+    None
+}
+
+#[derive(Clone)]
+struct Env {
+    distfiles: PathBuf,
+    runner: PathBuf,
+}
+
+/// Root, sources and the runner, prepared once for all tests here.
+fn env() -> Option<Env> {
+    static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
+    let r = ENV.get_or_init(|| {
+        if !nix::unistd::geteuid().is_root() {
+            return Err("not root (chroot, namespaces and mounts need it)".into());
+        }
+        let distfiles = repo().join("target/test-distfiles");
+        let o = bootstrap(&["-C", path_str(repo()), "fetch", "--distfiles", path_str(&distfiles)]);
+        if !o.status.success() {
+            return Err(format!("cannot fetch the pinned sources: {}", text(&o).1));
+        }
+        let p = bootstrap::project::Project::load(repo()).map_err(|e| e.to_string())?;
+        let runner = bootstrap::seed::runner_binary(&p, None).map_err(|e| format!("{e:#}"))?;
+        Ok(Env { distfiles, runner })
+    });
+    match r {
+        Ok(e) => Some(e.clone()),
+        Err(reason) => skip(reason),
+    }
+}
+
+/// A copy of the project's inputs, to break on purpose.
+fn project_copy(dir: &Path) -> PathBuf {
+    let p = dir.join("proj");
+    for f in ["parts.toml", "SHA256SUMS.sources", "SHA256SUMS.pkgs"] {
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::copy(repo().join(f), p.join(f)).unwrap();
+    }
+    for d in ["sysa", "sysb", "sysc", "sysglobal"] {
+        if repo().join(d).is_dir() {
+            bootstrap::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
+        }
+    }
+    p
+}
+
+fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
+    vec!["-C", path_str(proj), "run", "--chroot", "--target", path_str(target), "--distfiles", path_str(&e.distfiles), "--offline", "--runner", path_str(&e.runner)]
+}
+
+fn mounts_under(dir: &Path) -> Vec<String> {
+    let canon = dir.canonicalize().unwrap_or(dir.to_path_buf());
+    std::fs::read_to_string("/proc/self/mounts")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split(' ').nth(1))
+        .filter(|m| Path::new(m).starts_with(&canon))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Processes whose root directory is inside `dir` (leftovers of a guest).
+fn processes_rooted_in(dir: &Path) -> Vec<String> {
+    let canon = dir.canonicalize().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|e| std::fs::read_link(e.path().join("root")).ok().filter(|r| r.starts_with(&canon)).map(|_| e.file_name().to_string_lossy().to_string()))
+        .collect()
+}
+
+#[test]
+fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let (t1, t2) = (t.path().join("t1"), t.path().join("t2"));
+
+    let o = bootstrap(&run_args(&e, repo(), &t1));
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    for step in ["kit", "musl-1.2.3", "tcc-stage1", "tcc-stage2", "check-toolchain"] {
+        assert!(out.contains(&format!("] ok {step} (")), "{step} did not finish:\n{out}");
+    }
+    assert!(out.contains("bootstrap: done"), "{out}");
+    assert!(mounts_under(&t1).is_empty(), "{:?}", mounts_under(&t1));
+
+    // The installed stage2 compiles a hello world against musl that runs.
+    std::fs::write(t1.join("tmp/hello.c"), "#include <stdio.h>\nint main(void){puts(\"hello from stage2\");return 0;}\n").unwrap();
+    let cc = Command::new("chroot").arg(&t1).args(["/usr/bin/tcc", "-static", "-o", "/tmp/hello", "/tmp/hello.c"]).output().unwrap();
+    assert!(cc.status.success(), "{cc:?}");
+    let run = Command::new("chroot").arg(&t1).arg("/tmp/hello").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "hello from stage2\n");
+
+    let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1)]);
+    let (vout, verr) = text(&v);
+    assert!(v.status.success(), "{vout}\n{verr}");
+    assert!(vout.contains("verify: identical"), "{vout}");
+
+    // A second, independent run gives the same bytes.
+    let o = bootstrap(&run_args(&e, repo(), &t2));
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1), "--against", path_str(&t2)]);
+    assert!(v.status.success(), "{:?}", text(&v));
+
+    // One changed byte in one target is named, with its step.
+    let libc = t2.join("usr/lib/libc.a");
+    let mut bytes = std::fs::read(&libc).unwrap();
+    bytes[1000] ^= 1;
+    std::fs::write(&libc, bytes).unwrap();
+    let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1), "--against", path_str(&t2)]);
+    let (vout, _) = text(&v);
+    assert!(!v.status.success());
+    assert!(vout.contains("sysa/musl-1.2.3: /usr/lib/libc.a: changed on disk since it was installed"), "{vout}");
+}
+
+#[test]
+fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    let target = t.path().join("t");
+    let script = proj.join("sysa/tcc-stage1/build.kaem");
+    let good = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(&script, format!("{good}/bootstrap/bin/kit cmp /bootstrap/bin/kit /usr/lib/libc.a\n")).unwrap();
+
+    let o = bootstrap(&run_args(&e, &proj, &target));
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}\n{err}");
+    let canon = target.canonicalize().unwrap();
+    let log = canon.join("bootstrap/logs/sysa/03-tcc-stage1.log");
+    let last = err.trim_end().lines().last().unwrap_or_default();
+    assert_eq!(last, format!("bootstrap: FAILED at tcc-stage1 (log: {})", log.display()), "{err}");
+    assert!(std::fs::read_to_string(&log).unwrap().contains("exited with status 1"));
+    assert!(!out.contains("start build tcc-stage2"), "{out}");
+    assert!(mounts_under(&target).is_empty());
+
+    std::fs::write(&script, good).unwrap();
+    let o = bootstrap(&run_args(&e, &proj, &target));
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("skip kit (already completed)") && out.contains("skip musl-1.2.3 (already completed)"), "{out}");
+    assert!(out.contains("start build tcc-stage1") && out.contains("bootstrap: done"), "{out}");
+    assert!(mounts_under(&target).is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_the_guest_leaves_nothing_behind_and_resumes() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let target = t.path().join("t");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .args(run_args(&e, repo(), &target))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.unwrap().contains("start build musl-1.2.3") {
+            break;
+        }
+    }
+    // Let musl's compile get going, then interrupt as a terminal would.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}\n{err}");
+    assert!(err.trim_end().ends_with(&format!("INTERRUPTED at musl-1.2.3 (logs: {})", target.canonicalize().unwrap().join("bootstrap/logs").display())), "{err}");
+    assert!(mounts_under(&target).is_empty(), "{:?}", mounts_under(&target));
+    assert!(processes_rooted_in(&target).is_empty(), "{:?}", processes_rooted_in(&target));
+
+    let o = bootstrap(&run_args(&e, repo(), &target));
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"), "{out}");
+}
+
+#[test]
+fn fresh_refuses_a_directory_that_is_not_a_target() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let precious = t.path().join("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("thesis.tex"), "do not delete").unwrap();
+    let mut args = run_args(&e, repo(), &precious);
+    args.push("--fresh");
+    let o = bootstrap(&args);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("refusing to delete it for --fresh"), "{:?}", text(&o));
+    assert!(precious.join("thesis.tex").exists());
+}
