@@ -38,7 +38,13 @@ fn env() -> Option<Env> {
             return Err("not root (chroot, namespaces and mounts need it)".into());
         }
         let distfiles = repo().join("target/test-distfiles");
-        let o = bootstrap(&["-C", path_str(repo()), "fetch", "--distfiles", path_str(&distfiles)]);
+        let o = bootstrap(&[
+            "-C",
+            path_str(repo()),
+            "fetch",
+            "--distfiles",
+            path_str(&distfiles),
+        ]);
         if !o.status.success() {
             return Err(format!("cannot fetch the pinned sources: {}", text(&o).1));
         }
@@ -68,7 +74,19 @@ fn project_copy(dir: &Path) -> PathBuf {
 }
 
 fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
-    vec!["-C", path_str(proj), "run", "--chroot", "--target", path_str(target), "--distfiles", path_str(&e.distfiles), "--offline", "--runner", path_str(&e.runner)]
+    vec![
+        "-C",
+        path_str(proj),
+        "run",
+        "--chroot",
+        "--target",
+        path_str(target),
+        "--distfiles",
+        path_str(&e.distfiles),
+        "--offline",
+        "--runner",
+        path_str(&e.runner),
+    ]
 }
 
 fn mounts_under(dir: &Path) -> Vec<String> {
@@ -89,7 +107,12 @@ fn processes_rooted_in(dir: &Path) -> Vec<String> {
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .filter_map(|e| std::fs::read_link(e.path().join("root")).ok().filter(|r| r.starts_with(&canon)).map(|_| e.file_name().to_string_lossy().to_string()))
+        .filter_map(|e| {
+            std::fs::read_link(e.path().join("root"))
+                .ok()
+                .filter(|r| r.starts_with(&canon))
+                .map(|_| e.file_name().to_string_lossy().to_string())
+        })
         .collect()
 }
 
@@ -102,17 +125,44 @@ fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
     let o = bootstrap(&run_args(&e, repo(), &t1));
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    for step in ["kit", "musl-1.2.3", "tcc-stage1", "tcc-stage2", "check-toolchain"] {
-        assert!(out.contains(&format!("] ok {step} (")), "{step} did not finish:\n{out}");
+    for step in [
+        "kit",
+        "musl-1.2.3",
+        "tcc-stage1",
+        "tcc-stage2",
+        "check-toolchain",
+    ] {
+        assert!(
+            out.contains(&format!("] ok {step} (")),
+            "{step} did not finish:\n{out}"
+        );
     }
     assert!(out.contains("bootstrap: done"), "{out}");
     assert!(mounts_under(&t1).is_empty(), "{:?}", mounts_under(&t1));
 
     // The installed stage2 compiles a hello world against musl that runs.
-    std::fs::write(t1.join("tmp/hello.c"), "#include <stdio.h>\nint main(void){puts(\"hello from stage2\");return 0;}\n").unwrap();
-    let cc = Command::new("chroot").arg(&t1).args(["/usr/bin/tcc", "-static", "-o", "/tmp/hello", "/tmp/hello.c"]).output().unwrap();
+    std::fs::write(
+        t1.join("tmp/hello.c"),
+        "#include <stdio.h>\nint main(void){puts(\"hello from stage2\");return 0;}\n",
+    )
+    .unwrap();
+    let cc = Command::new("chroot")
+        .arg(&t1)
+        .args([
+            "/usr/bin/tcc",
+            "-static",
+            "-o",
+            "/tmp/hello",
+            "/tmp/hello.c",
+        ])
+        .output()
+        .unwrap();
     assert!(cc.status.success(), "{cc:?}");
-    let run = Command::new("chroot").arg(&t1).arg("/tmp/hello").output().unwrap();
+    let run = Command::new("chroot")
+        .arg(&t1)
+        .arg("/tmp/hello")
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&run.stdout), "hello from stage2\n");
 
     let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1)]);
@@ -123,7 +173,15 @@ fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
     // A second, independent run gives the same bytes.
     let o = bootstrap(&run_args(&e, repo(), &t2));
     assert!(o.status.success(), "{:?}", text(&o));
-    let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1), "--against", path_str(&t2)]);
+    let v = bootstrap(&[
+        "-C",
+        path_str(repo()),
+        "verify",
+        "--target",
+        path_str(&t1),
+        "--against",
+        path_str(&t2),
+    ]);
     assert!(v.status.success(), "{:?}", text(&v));
 
     // One changed byte in one target is named, with its step.
@@ -131,10 +189,21 @@ fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
     let mut bytes = std::fs::read(&libc).unwrap();
     bytes[1000] ^= 1;
     std::fs::write(&libc, bytes).unwrap();
-    let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1), "--against", path_str(&t2)]);
+    let v = bootstrap(&[
+        "-C",
+        path_str(repo()),
+        "verify",
+        "--target",
+        path_str(&t1),
+        "--against",
+        path_str(&t2),
+    ]);
     let (vout, _) = text(&v);
     assert!(!v.status.success());
-    assert!(vout.contains("sysa/musl-1.2.3: /usr/lib/libc.a: changed on disk since it was installed"), "{vout}");
+    assert!(
+        vout.contains("sysa/musl-1.2.3: /usr/lib/libc.a: changed on disk since it was installed"),
+        "{vout}"
+    );
 }
 
 #[test]
@@ -145,7 +214,11 @@ fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
     let target = t.path().join("t");
     let script = proj.join("sysa/tcc-stage1/build.kaem");
     let good = std::fs::read_to_string(&script).unwrap();
-    std::fs::write(&script, format!("{good}/bootstrap/bin/kit cmp /bootstrap/bin/kit /usr/lib/libc.a\n")).unwrap();
+    std::fs::write(
+        &script,
+        format!("{good}/bootstrap/bin/kit cmp /bootstrap/bin/kit /usr/lib/libc.a\n"),
+    )
+    .unwrap();
 
     let o = bootstrap(&run_args(&e, &proj, &target));
     let (out, err) = text(&o);
@@ -153,8 +226,14 @@ fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
     let canon = target.canonicalize().unwrap();
     let log = canon.join("bootstrap/logs/sysa/03-tcc-stage1.log");
     let last = err.trim_end().lines().last().unwrap_or_default();
-    assert_eq!(last, format!("bootstrap: FAILED at tcc-stage1 (log: {})", log.display()), "{err}");
-    assert!(std::fs::read_to_string(&log).unwrap().contains("exited with status 1"));
+    assert_eq!(
+        last,
+        format!("bootstrap: FAILED at tcc-stage1 (log: {})", log.display()),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("exited with status 1"));
     assert!(!out.contains("start build tcc-stage2"), "{out}");
     assert!(mounts_under(&target).is_empty());
 
@@ -162,8 +241,15 @@ fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
     let o = bootstrap(&run_args(&e, &proj, &target));
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("skip kit (already completed)") && out.contains("skip musl-1.2.3 (already completed)"), "{out}");
-    assert!(out.contains("start build tcc-stage1") && out.contains("bootstrap: done"), "{out}");
+    assert!(
+        out.contains("skip kit (already completed)")
+            && out.contains("skip musl-1.2.3 (already completed)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("start build tcc-stage1") && out.contains("bootstrap: done"),
+        "{out}"
+    );
     assert!(mounts_under(&target).is_empty());
 }
 
@@ -186,20 +272,45 @@ fn ctrl_c_stops_the_guest_leaves_nothing_behind_and_resumes() {
     }
     // Let musl's compile get going, then interrupt as a terminal would.
     std::thread::sleep(std::time::Duration::from_millis(800));
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(130), "{rest:?}\n{err}");
-    assert!(err.trim_end().ends_with(&format!("INTERRUPTED at musl-1.2.3 (logs: {})", target.canonicalize().unwrap().join("bootstrap/logs").display())), "{err}");
-    assert!(mounts_under(&target).is_empty(), "{:?}", mounts_under(&target));
-    assert!(processes_rooted_in(&target).is_empty(), "{:?}", processes_rooted_in(&target));
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "INTERRUPTED at musl-1.2.3 (logs: {})",
+            target
+                .canonicalize()
+                .unwrap()
+                .join("bootstrap/logs")
+                .display()
+        )),
+        "{err}"
+    );
+    assert!(
+        mounts_under(&target).is_empty(),
+        "{:?}",
+        mounts_under(&target)
+    );
+    assert!(
+        processes_rooted_in(&target).is_empty(),
+        "{:?}",
+        processes_rooted_in(&target)
+    );
 
     let o = bootstrap(&run_args(&e, repo(), &target));
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"), "{out}");
+    assert!(
+        out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -213,6 +324,10 @@ fn fresh_refuses_a_directory_that_is_not_a_target() {
     args.push("--fresh");
     let o = bootstrap(&args);
     assert!(!o.status.success());
-    assert!(text(&o).1.contains("refusing to delete it for --fresh"), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("refusing to delete it for --fresh"),
+        "{:?}",
+        text(&o)
+    );
     assert!(precious.join("thesis.tex").exists());
 }

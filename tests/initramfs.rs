@@ -11,22 +11,53 @@ use std::path::Path;
 fn two_builds_are_byte_identical_and_hold_the_seed() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let distfiles = repo.join("target/test-distfiles");
-    let o = bootstrap(&["-C", path_str(repo), "fetch", "--distfiles", path_str(&distfiles)]);
+    let o = bootstrap(&[
+        "-C",
+        path_str(repo),
+        "fetch",
+        "--distfiles",
+        path_str(&distfiles),
+    ]);
     if !o.status.success() {
         if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
-            panic!("required under CI: cannot fetch the pinned sources: {:?}", text(&o));
+            panic!(
+                "required under CI: cannot fetch the pinned sources: {:?}",
+                text(&o)
+            );
         }
         eprintln!("SKIPPED initramfs: cannot fetch the pinned sources");
         return;
     }
     let t = tempfile::tempdir().unwrap();
-    let outs: Vec<_> = ["a.cpio.gz", "b.cpio.gz"].iter().map(|n| t.path().join(n)).collect();
+    let outs: Vec<_> = ["a.cpio.gz", "b.cpio.gz"]
+        .iter()
+        .map(|n| t.path().join(n))
+        .collect();
     for out in &outs {
-        let o = bootstrap(&["-C", path_str(repo), "initramfs", "-o", path_str(out), "--compress", "gzip", "--distfiles", path_str(&distfiles), "--offline"]);
+        let o = bootstrap(&[
+            "-C",
+            path_str(repo),
+            "initramfs",
+            "-o",
+            path_str(out),
+            "--compress",
+            "gzip",
+            "--distfiles",
+            path_str(&distfiles),
+            "--offline",
+        ]);
         assert!(o.status.success(), "{:?}", text(&o));
     }
-    let (a, b) = (std::fs::read(&outs[0]).unwrap(), std::fs::read(&outs[1]).unwrap());
-    assert!(a == b, "two initramfs builds differ ({} vs {} bytes)", a.len(), b.len());
+    let (a, b) = (
+        std::fs::read(&outs[0]).unwrap(),
+        std::fs::read(&outs[1]).unwrap(),
+    );
+    assert!(
+        a == b,
+        "two initramfs builds differ ({} vs {} bytes)",
+        a.len(),
+        b.len()
+    );
 
     let raw = t.path().join("a.cpio");
     let mut dec = flate2::read::GzDecoder::new(&a[..]);

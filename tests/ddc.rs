@@ -1,0 +1,91 @@
+//! Diverse double-compiling, for real: tcc-seed built by gcc and by clang
+//! must differ, and everything sysa builds from them must be identical.
+//! Needs root, gcc, clang and the pinned sources; skipped with a reason
+//! without them, required under CI=true.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::Command;
+
+fn skip(reason: &str) {
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+        panic!("required under CI: {reason}");
+    }
+    eprintln!("SKIPPED ddc: {reason}");
+}
+
+#[test]
+fn gcc_and_clang_seeds_differ_but_build_identical_systems() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !nix::unistd::geteuid().is_root() {
+        return skip("not root");
+    }
+    for cc in ["gcc", "clang"] {
+        if Command::new(cc)
+            .arg("--version")
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(true)
+        {
+            return skip(&format!("{cc} is not installed"));
+        }
+    }
+    let distfiles = repo.join("target/test-distfiles");
+    let o = bootstrap(&[
+        "-C",
+        path_str(repo),
+        "fetch",
+        "--distfiles",
+        path_str(&distfiles),
+    ]);
+    if !o.status.success() {
+        return skip("cannot fetch the pinned sources");
+    }
+    let p = bootstrap::project::Project::load(repo).unwrap();
+    let runner = bootstrap::seed::runner_binary(&p, None).unwrap();
+
+    let t = tempfile::tempdir().unwrap();
+    for cc in ["gcc", "clang"] {
+        let target = t.path().join(cc);
+        let o = bootstrap(&[
+            "-C",
+            path_str(repo),
+            "run",
+            "--chroot",
+            "--target",
+            path_str(&target),
+            "--seed-cc",
+            cc,
+            "--distfiles",
+            path_str(&distfiles),
+            "--offline",
+            "--runner",
+            path_str(&runner),
+        ]);
+        assert!(o.status.success(), "{cc}: {:?}", text(&o));
+    }
+    let seed = |cc: &str| std::fs::read(t.path().join(cc).join("bootstrap/seed/bin/tcc")).unwrap();
+    assert_ne!(
+        seed("gcc"),
+        seed("clang"),
+        "the two seeds must differ for the comparison to mean anything"
+    );
+
+    let v = bootstrap(&[
+        "-C",
+        path_str(repo),
+        "verify",
+        "--target",
+        path_str(&t.path().join("gcc")),
+        "--against",
+        path_str(&t.path().join("clang")),
+    ]);
+    let (out, err) = text(&v);
+    assert!(v.status.success(), "DDC found differences:\n{out}\n{err}");
+    assert!(
+        out.contains("verify: identical: 4 steps, 249 files compared"),
+        "{out}"
+    );
+}
