@@ -4,11 +4,13 @@
 pub mod chroot;
 pub mod condition;
 pub mod config;
+pub mod console;
 pub mod diag;
 pub mod download;
 pub mod fetch;
 pub mod fsutil;
 pub mod initramfs;
+pub mod kmod;
 pub mod manifest;
 pub mod mirrors;
 pub mod project;

@@ -95,6 +95,12 @@ impl Project {
 
         // The seed is compiled by the host tool, not by a script in the guest.
         if let Some(seed) = recipes.get(&seed_key) {
+            if !seed.dir.join("config.h").is_file() {
+                diags.push(Diagnostic::file(
+                    &seed.dir,
+                    "the seed recipe needs config.h (TinyCC's paths in the guest)",
+                ));
+            }
             if seed.script.is_some() {
                 diags.push(seed.source.at_line(
                     seed.script_line(),

@@ -221,6 +221,7 @@ pub fn project(dir: &Path, seed: &[&Src], pkg: &[&Src]) {
     std::fs::create_dir_all(dir.join("sysa/seed")).unwrap();
     std::fs::create_dir_all(dir.join("sysa/pkg")).unwrap();
     std::fs::write(dir.join("sysa/seed/recipe.toml"), recipe(seed, false)).unwrap();
+    std::fs::write(dir.join("sysa/seed/config.h"), "/* paths */\n").unwrap();
     std::fs::write(dir.join("sysa/pkg/recipe.toml"), recipe(pkg, true)).unwrap();
     std::fs::write(dir.join("sysa/pkg/build.kaem"), "echo building\n").unwrap();
     std::fs::write(
