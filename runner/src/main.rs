@@ -5,8 +5,10 @@
 
 mod console;
 mod error;
+mod jump;
 mod kaem;
 mod layout;
+mod newc;
 mod pid1;
 mod plan;
 mod record;
@@ -77,14 +79,61 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, String> {
 /// Run the stage and print the final console line; true on success.
 fn run_and_report(layout: &Layout, stage: &str) -> bool {
     match stage::run(layout, stage) {
-        Ok(()) => {
+        Ok(None) => {
             console::done();
             true
         }
+        // Only reachable as PID 1: stage::run refuses jumps otherwise.
+        Ok(Some(j)) => {
+            let r = match (j.method.as_str(), &j.label) {
+                ("kexec", _) => jump::kexec(&j.next),
+                ("switch_root", Some(label)) => jump::switch_root(&j.next, label),
+                _ => Err(error::Error(format!("unknown jump {}", j.method))),
+            };
+            // A jump that returns has failed.
+            let e = r
+                .err()
+                .unwrap_or_else(|| error::Error::new("jump returned"));
+            eprintln!("bootstrap-runner: {}: {e}", j.name);
+            console::failed(&format!("{} ({e})", j.name));
+            false
+        }
         Err(what) => {
+            if pid1::is_pid1() {
+                print_log_tail(layout, &what);
+            }
             console::failed(&what);
             false
         }
+    }
+}
+
+/// In a VM the step logs live in RAM and die with it: show the end of the
+/// failed step's log on the console (stderr), before the final line.
+fn print_log_tail(layout: &Layout, what: &str) {
+    let Some(log) = what
+        .split_once("(log: ")
+        .and_then(|(_, r)| r.strip_suffix(')'))
+    else {
+        return;
+    };
+    let Ok(text) = std::fs::read_to_string(layout.host(log)) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let from = lines.len().saturating_sub(30);
+    eprintln!("bootstrap-runner: last lines of {log}:");
+    for l in &lines[from..] {
+        eprintln!("  {l}");
+    }
+}
+
+/// As PID 1 the stage is `--stage S` when we exec'd ourselves after a
+/// switch_root, else `bootstrap.stage=` from the kernel command line.
+fn pid1_stage(args: &[String], cmdline: &str) -> String {
+    match args {
+        [flag, stage, ..] if flag == "--stage" && plan::valid_name(stage) => stage.clone(),
+        _ => pid1::stage_from_cmdline(cmdline),
     }
 }
 
@@ -93,10 +142,13 @@ fn main() {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
 
     if pid1::is_pid1() {
-        // Booted as init: arguments are whatever the kernel passed, ignore them.
+        // Booted as init (the kernel's arguments are not ours), or exec'd by
+        // our own switch_root with --stage.
         pid1::setup();
+        jump::load_modules();
         let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
-        let stage = pid1::stage_from_cmdline(&cmdline);
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let stage = pid1_stage(&args, &cmdline);
         run_and_report(&Layout::new(PathBuf::from("/")), &stage);
         pid1::power_off();
     }
@@ -167,5 +219,23 @@ mod tests {
         assert!(parse(&["--stage", "../x"]).is_err());
         assert!(parse(&["--stage", "a", "--frob"]).is_err());
         assert!(parse(&["sysa"]).is_err());
+    }
+
+    #[test]
+    fn pid1_stage_prefers_our_own_flag() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            pid1_stage(&v(&["--stage", "sysc"]), "bootstrap.stage=sysb"),
+            "sysc"
+        );
+        assert_eq!(
+            pid1_stage(&v(&[]), "console=ttyS0 bootstrap.stage=sysb"),
+            "sysb"
+        );
+        assert_eq!(pid1_stage(&v(&["quiet"]), ""), "sysa");
+        assert_eq!(
+            pid1_stage(&v(&["--stage", "../x"]), "bootstrap.stage=sysb"),
+            "sysb"
+        );
     }
 }

@@ -30,8 +30,13 @@ pub enum Action {
         script: String,
         interpreter: Option<String>,
     },
-    /// `kexec` or `switch_root` (not implemented in this version).
-    Jump(String),
+    /// Leave this system for the next stage: `kexec` into the next kernel, or
+    /// `switch_root` onto the disk with the given `LABEL=` (see jump.rs).
+    Jump {
+        method: String,
+        next: String,
+        label: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,13 +134,28 @@ pub fn parse_steps(text: &str) -> Result<Vec<Step>, PlanError> {
         }
         let action = match kind {
             Kind::Jump => {
-                if f.len() != 3 {
-                    return err(line, "expected 'jump <name> kexec|switch_root'");
+                let usage = "expected 'jump <name> kexec <next-stage>' or \
+                             'jump <name> switch_root <next-stage> LABEL=<label>'";
+                let label = match (f.get(2).copied(), f.len()) {
+                    (Some("kexec"), 4) => None,
+                    (Some("switch_root"), 5) => match f[4].strip_prefix("LABEL=") {
+                        Some(l) if !l.is_empty() && l.len() <= 16 => Some(l.to_string()),
+                        _ => return err(line, "switch_root needs LABEL=<1 to 16 characters>"),
+                    },
+                    (Some(m @ ("kexec" | "switch_root")), _) => {
+                        return err(line, format!("wrong number of fields for {m}: {usage}"))
+                    }
+                    (Some(m), _) => return err(line, format!("unknown jump method '{m}'")),
+                    (None, _) => return err(line, usage),
+                };
+                if !valid_name(f[3]) {
+                    return err(line, format!("invalid next stage '{}'", f[3]));
                 }
-                if f[2] != "kexec" && f[2] != "switch_root" {
-                    return err(line, format!("unknown jump method '{}'", f[2]));
+                Action::Jump {
+                    method: f[2].to_string(),
+                    next: f[3].to_string(),
+                    label,
                 }
-                Action::Jump(f[2].to_string())
             }
             Kind::Build | Kind::Improve => {
                 if f.len() < 3 || f.len() > 4 {
@@ -222,9 +242,10 @@ mod tests {
             build musl bootstrap/recipes/sysa/musl/build.kaem\n\
             \tbuild  tcc+2 bootstrap/recipes/sysa/tcc/build.kaem   kaem # trailing\n\
             improve fix_1.0 bootstrap/recipes/sysa/fix/run.sh /bin/sh\n\
-            jump go-b kexec\n";
+            jump go-b kexec sysb\n\
+            jump go-c switch_root sysc LABEL=BOOTSTRAP\n";
         let s = parse_steps(text).unwrap();
-        assert_eq!(s.len(), 4);
+        assert_eq!(s.len(), 5);
         assert_eq!(s[0].kind, Kind::Build);
         assert_eq!(s[0].name, "musl");
         assert_eq!(s[0].line, 4);
@@ -243,7 +264,22 @@ mod tests {
             }
         );
         assert_eq!(s[2].kind, Kind::Improve);
-        assert_eq!(s[3].action, Action::Jump("kexec".into()));
+        assert_eq!(
+            s[3].action,
+            Action::Jump {
+                method: "kexec".into(),
+                next: "sysb".into(),
+                label: None
+            }
+        );
+        assert_eq!(
+            s[4].action,
+            Action::Jump {
+                method: "switch_root".into(),
+                next: "sysc".into(),
+                label: Some("BOOTSTRAP".into())
+            }
+        );
     }
 
     #[test]
@@ -274,14 +310,19 @@ mod tests {
         assert_eq!(line_of(&format!("{h}build a s bin/sh\n")), 3);
         assert_eq!(line_of(&format!("{h}jump a\n")), 3);
         assert_eq!(line_of(&format!("{h}jump a reboot\n")), 3);
-        assert_eq!(line_of(&format!("{h}jump a kexec extra\n")), 3);
+        assert_eq!(line_of(&format!("{h}jump a kexec sysb extra\n")), 3);
+        assert_eq!(line_of(&format!("{h}jump a kexec\n")), 3);
+        assert_eq!(line_of(&format!("{h}jump a switch_root sysc\n")), 3);
+        assert_eq!(line_of(&format!("{h}jump a switch_root sysc UUID=x\n")), 3);
+        assert_eq!(line_of(&format!("{h}jump a switch_root sysc LABEL=\n")), 3);
+        assert_eq!(line_of(&format!("{h}jump a kexec ../x\n")), 3);
         assert_eq!(line_of(&format!("{h}build ok s\n\nimprove bad$ s\n")), 5);
     }
 
     #[test]
     fn duplicate_names() {
-        let e =
-            parse_steps("bootstrap-steps 1\nbuild a s\nimprove b s\njump a kexec\n").unwrap_err();
+        let e = parse_steps("bootstrap-steps 1\nbuild a s\nimprove b s\njump a kexec sysb\n")
+            .unwrap_err();
         assert_eq!(e.line, 4);
         assert!(e.msg.contains("duplicate"), "{e}");
     }

@@ -33,8 +33,14 @@ pub struct Entry {
 /// not a regular file, directory or symlink is refused here, before anything
 /// is recorded or installed.
 pub fn scan(dest: &Path) -> Result<Vec<Entry>> {
+    scan_filtered(dest, &|_| false)
+}
+
+/// `scan`, leaving out every path (relative) for which `skip` is true,
+/// with everything below it.
+pub fn scan_filtered(dest: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
-    walk(dest, Path::new(""), &mut out)?;
+    walk(dest, Path::new(""), skip, &mut out)?;
     out.sort_by(|a, b| {
         a.rel
             .as_os_str()
@@ -44,12 +50,15 @@ pub fn scan(dest: &Path) -> Result<Vec<Entry>> {
     Ok(out)
 }
 
-fn walk(dest: &Path, rel: &Path, out: &mut Vec<Entry>) -> Result<()> {
+fn walk(dest: &Path, rel: &Path, skip: &dyn Fn(&Path) -> bool, out: &mut Vec<Entry>) -> Result<()> {
     let dir = dest.join(rel);
     let rd = fs::read_dir(&dir).context(|| format!("reading {}", dir.display()))?;
     for ent in rd {
         let ent = ent.context(|| format!("reading {}", dir.display()))?;
         let rel = rel.join(ent.file_name());
+        if skip(&rel) {
+            continue;
+        }
         let full = dest.join(&rel);
         if rel.as_os_str().as_bytes().contains(&b'\n') {
             return Err(Error(format!(
@@ -79,7 +88,7 @@ fn walk(dest: &Path, rel: &Path, out: &mut Vec<Entry>) -> Result<()> {
                 kind: EntryKind::Dir,
                 mode,
             });
-            walk(dest, &rel, out)?;
+            walk(dest, &rel, skip, out)?;
         } else if ft.is_file() {
             out.push(Entry {
                 rel,

@@ -18,11 +18,21 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-pub const JUMP_UNSUPPORTED: &str =
-    "jump steps (kexec/switch_root) are not supported by this runner version";
+pub const JUMP_NEEDS_PID1: &str =
+    "jump steps (kexec/switch_root) need the runner to be PID 1 of a booted system, not a chroot";
 
-/// `Err` carries the text after `FAILED at `.
-pub fn run(layout: &Layout, stage: &str) -> Result<(), String> {
+/// A jump the stage ended with; recorded as completed, performed by main.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JumpTo {
+    pub name: String,
+    pub method: String,
+    pub next: String,
+    pub label: Option<String>,
+}
+
+/// `Ok(Some(jump))` when the stage ends by leaving this system; `Err`
+/// carries the text after `FAILED at `.
+pub fn run(layout: &Layout, stage: &str) -> Result<Option<JumpTo>, String> {
     let plan_path = layout::plan(stage);
     if !plan::valid_name(stage) {
         return Err(format!("{plan_path} (invalid stage name '{stage}')"));
@@ -60,8 +70,22 @@ pub fn run(layout: &Layout, stage: &str) -> Result<(), String> {
         let t0 = Instant::now();
         ctx.run_step(i, step)?;
         console::ok(stage, i, n, &step.name, t0.elapsed().as_secs());
+        if let Action::Jump {
+            method,
+            next,
+            label,
+        } = &step.action
+        {
+            // Whatever follows a jump in this list belongs to no system.
+            return Ok(Some(JumpTo {
+                name: step.name.clone(),
+                method: method.clone(),
+                next: next.clone(),
+                label: label.clone(),
+            }));
+        }
     }
-    Ok(())
+    Ok(None)
 }
 
 fn read(layout: &Layout, guest: &str) -> Result<String, String> {
@@ -158,7 +182,16 @@ impl Ctx<'_> {
         let l = self.layout;
         let name = &step.name;
         let (script, interpreter) = match &step.action {
-            Action::Jump(_) => return Err(Error::new(JUMP_UNSUPPORTED).into()),
+            // The jump itself happens in main once this step is recorded:
+            // the record must travel with the system into the next stage.
+            Action::Jump { method, next, .. } => {
+                if !pid1::is_pid1() {
+                    return Err(Error::new(JUMP_NEEDS_PID1).into());
+                }
+                let _ = writeln!(log, "bootstrap: {method} into stage {next}");
+                state::append(&l.host(layout::COMPLETED), self.stage, name)?;
+                return Ok(());
+            }
             Action::Script {
                 script,
                 interpreter,

@@ -506,11 +506,11 @@ fn kaem_syntax_error_runs_nothing() {
 }
 
 #[test]
-fn jump_step_fails_with_a_clear_message() {
+fn jump_step_outside_pid1_fails_with_a_clear_message() {
     let r = Root::new("jump");
     r.plan(
         "bootstrap-steps 1\nbuild a bootstrap/recipes/sysa/a/build.kaem\n\
-         jump to-sysb kexec\nbuild c bootstrap/recipes/sysa/c/build.kaem\n",
+         jump to-sysb kexec sysb\nbuild c bootstrap/recipes/sysa/c/build.kaem\n",
     );
     r.recipe("a", "build.kaem", "echo a\n");
     r.recipe("c", "build.kaem", "echo ran > ${DISTFILES}/c-ran\n");
@@ -525,7 +525,7 @@ fn jump_step_fails_with_a_clear_message() {
             "bootstrap: FAILED at to-sysb (log: /bootstrap/logs/sysa/02-to-sysb.log)",
         ]
     );
-    let msg = "jump steps (kexec/switch_root) are not supported by this runner version";
+    let msg = "jump steps (kexec/switch_root) need the runner to be PID 1 of a booted system, not a chroot";
     assert!(run.stderr.contains(msg), "{}", run.stderr);
     let log = r.read("bootstrap/logs/sysa/02-to-sysb.log");
     assert!(
