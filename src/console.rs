@@ -47,7 +47,7 @@ pub enum Outcome {
 #[derive(Debug, Default)]
 pub struct Watch {
     pub outcome: Option<Outcome>,
-    /// Kernel boots seen ("Linux version" banners): 2 after a kexec.
+    /// Kernel boots seen (the runner's "booted Linux" line): 2 after a kexec.
     pub boots: usize,
     pub current: Option<String>,
 }
@@ -158,7 +158,7 @@ pub fn supervise(
 fn take(line: String, w: &mut Watch, tail: &mut VecDeque<String>, logf: &mut std::fs::File) {
     println!("{line}");
     let _ = writeln!(logf, "{line}");
-    if line.contains("Linux version ") {
+    if line.starts_with("bootstrap: booted Linux ") {
         w.boots += 1;
     }
     // The first final line wins: an interrupt or silence verdict is not
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn done_and_failed_lines_decide_the_outcome() {
-        let (w, log, _) = run("printf 'Linux version 6.1\\r\\nbootstrap: [sysa 1/1] start build a\\r\\nLinux version 6.1\\nbootstrap: done\\n'", Duration::from_secs(5));
+        let (w, log, _) = run("printf 'bootstrap: booted Linux 6.1, stage sysa\\r\\nbootstrap: [sysa 1/1] start build a\\r\\nbootstrap: booted Linux 6.1, stage sysb\\nbootstrap: done\\n'", Duration::from_secs(5));
         assert_eq!(w.outcome, Some(Outcome::Done));
         assert_eq!(w.boots, 2);
         assert!(

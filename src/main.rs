@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use bootstrap::config::Config;
 use bootstrap::project::{self, Project};
 use bootstrap::run::Outcome;
-use bootstrap::{download, fetch, fsutil, initramfs, mirrors, run, seed, target, verify};
+use bootstrap::{
+    console, disk, download, fetch, fsutil, initramfs, mirrors, qemu, run, seed, target, verify,
+};
 
 #[derive(Parser)]
 #[command(
@@ -111,11 +113,15 @@ struct InitramfsArgs {
 }
 
 #[derive(Args)]
+#[group(id = "mode", required = true, args = ["chroot", "qemu"])]
 struct RunArgs {
-    /// Run in a chroot on this machine (needs root). The only mode so far.
-    #[arg(long, required = true)]
+    /// Run sysa then sysc in a chroot on this machine (needs root).
+    #[arg(long)]
     chroot: bool,
-    /// The target directory [default: build/chroot in the project]
+    /// Boot sysa in QEMU, kexec into sysb, switch_root onto the disk, run sysc.
+    #[arg(long)]
+    qemu: bool,
+    /// The target directory [default: build/chroot or build/qemu in the project]
     #[arg(long, value_name = "DIR")]
     target: Option<PathBuf>,
     /// Delete the target's previous run and start over (default: resume).
@@ -128,6 +134,32 @@ struct RunArgs {
     seed: SeedArgs,
     #[command(flatten)]
     src: SourceArgs,
+    #[command(flatten)]
+    vm: VmArgs,
+}
+
+#[derive(Args)]
+struct VmArgs {
+    /// Kernel that boots sysa [default: the newest /boot/vmlinuz-*]
+    #[arg(long, value_name = "FILE")]
+    kernel: Option<PathBuf>,
+    /// Kernel sysa kexecs into for sysb [default: --kernel]
+    #[arg(long, value_name = "FILE")]
+    kexec_kernel: Option<PathBuf>,
+    /// Modules of --kernel [default: /lib/modules/<its version>]
+    #[arg(long, value_name = "DIR")]
+    modules: Option<PathBuf>,
+    /// Guest memory.
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    memory: u32,
+    /// Size of the target disk image (K, M, G suffixes).
+    #[arg(long, default_value = "2G", value_name = "SIZE")]
+    target_size: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    accel: qemu::Accel,
+    /// Seconds the guest may print nothing before it is killed.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    silence_timeout: u64,
 }
 
 #[derive(Args)]
@@ -373,7 +405,9 @@ fn default_target(project: &Project) -> PathBuf {
 }
 
 fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
-    debug_assert!(a.chroot);
+    if a.qemu {
+        return cmd_run_qemu(cli, a);
+    }
     if !nix::unistd::geteuid().is_root() {
         bail!("run --chroot needs root (mount namespace, mounts, chroot); run it with sudo");
     }
@@ -458,6 +492,193 @@ fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
         root.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
+    let (project, config) = load(cli)?;
+    let target_dir = a
+        .target
+        .clone()
+        .unwrap_or_else(|| project.root.join("build/qemu"));
+    let values = project.manifest.values(Some("qemu"), &config.options);
+    let stage = |s| target::stage_steps(&project, s, &values);
+    // sysa and sysb travel in RAM (initramfs, then kexec); sysc is on the disk.
+    let ram = vec![("sysa", stage("sysa")?), ("sysb", stage("sysb")?)];
+    let on_disk = vec![("sysc", stage("sysc")?)];
+    let size = qemu::parse_size(&a.vm.target_size)?;
+
+    // A QEMU run starts over: the disk image is rebuilt every time.
+    prepare_target_dir(&target_dir, true)?;
+    let root = target_dir.canonicalize()?;
+    let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
+    let work = target::host_work(&root);
+    let (seed_dir, seed_id) = seed_tree(&project, &distfiles, &a.seed.seed_cc, &work)?;
+    std::fs::create_dir_all(root.join("bootstrap"))?;
+    fsutil::write_atomic(
+        &root.join(target::MARKER),
+        target::marker("qemu", &a.seed.seed_cc, &seed_id).as_bytes(),
+    )?;
+    let runner = seed::runner_binary(&project, a.seed.runner.as_deref())?;
+    let kernel = match &a.vm.kernel {
+        Some(k) => k.clone(),
+        None => qemu::default_kernel()?,
+    };
+    let kexec_kernel = a.vm.kexec_kernel.clone().unwrap_or_else(|| kernel.clone());
+    let cores = a.jobs.unwrap_or(2).max(1) as u32;
+    let inputs = target::Inputs {
+        project: &project,
+        distfiles: &distfiles,
+        runner: &runner,
+        seed: &seed_dir,
+        mode: "qemu",
+        jobs: cores as usize,
+        work: &work,
+    };
+
+    let iroot = work.join("initramfs-root");
+    fsutil::remove_any(&iroot)?;
+    target::lay(&iroot, &inputs, &ram)?;
+    std::fs::create_dir_all(iroot.join("bootstrap/kexec"))?;
+    std::fs::copy(&kexec_kernel, iroot.join("bootstrap/kexec/kernel"))
+        .with_context(|| kexec_kernel.display().to_string())?;
+    std::fs::write(
+        iroot.join("bootstrap/kexec/cmdline"),
+        format!("{}\n", qemu::CMDLINE),
+    )?;
+    let n = qemu::add_modules(
+        &iroot,
+        &kexec_kernel,
+        if kexec_kernel == kernel {
+            a.vm.modules.as_deref()
+        } else {
+            None
+        },
+    )?;
+    eprintln!(
+        "bootstrap: {n} kernel modules for {}",
+        kexec_kernel.display()
+    );
+    if kexec_kernel != kernel {
+        qemu::add_modules(&iroot, &kernel, a.vm.modules.as_deref())?;
+    }
+    std::os::unix::fs::symlink("bootstrap/runner", iroot.join("init"))?;
+    let initrd = root.join("initramfs.cpio.gz");
+    initramfs::write(
+        &iroot,
+        &initramfs::standard_nodes(),
+        0,
+        initramfs::Compression::Gzip,
+        &initrd,
+    )?;
+
+    let droot = work.join("disk-root");
+    fsutil::remove_any(&droot)?;
+    target::lay(&droot, &inputs, &on_disk)?;
+    let image = root.join("disk.img");
+    disk::build_image(
+        &droot,
+        &image,
+        size,
+        target::DISK_LABEL,
+        target::DISK_UUID,
+        0,
+    )?;
+
+    let accel = match a.vm.accel {
+        qemu::Accel::Auto if qemu::kvm_works(qemu::QEMU, &kernel, &runner, &work)? => {
+            qemu::Accel::Kvm
+        }
+        qemu::Accel::Auto => {
+            eprintln!("bootstrap: KVM does not boot a guest here; using TCG");
+            qemu::Accel::Tcg
+        }
+        other => other,
+    };
+    run::install_interrupt_handler()?;
+    let vm = qemu::Vm {
+        qemu: qemu::QEMU,
+        kernel: &kernel,
+        initrd: &initrd,
+        disk: Some(&image),
+        memory_mib: a.vm.memory,
+        cores,
+        accel,
+        stage: "sysa",
+    };
+    let console_log = root.join("console.log");
+    let w = console::supervise(
+        vm.command(),
+        &console_log,
+        Duration::from_secs(a.vm.silence_timeout),
+        &run::interrupted,
+    )?;
+
+    // The disk keeps what sysb and sysc wrote; copy it out for inspection and verify.
+    let results = root.join("root");
+    if let Err(e) = disk::extract_dir(&image, "/", &results) {
+        eprintln!(
+            "bootstrap: could not copy the results out of {}: {e:#}",
+            image.display()
+        );
+    }
+    let log_of = |detail: &str| match bootstrap::protocol::failed_log(detail) {
+        Some(l) if results.join(l.trim_start_matches('/')).is_file() => results
+            .join(l.trim_start_matches('/'))
+            .display()
+            .to_string(),
+        Some(l) => format!("{l} in the guest; its end is in {}", console_log.display()),
+        None => format!("{detail}; console: {}", console_log.display()),
+    };
+    match w.outcome {
+        Some(console::Outcome::Done) => {
+            println!(
+                "bootstrap: finished; the disk is {} ({} kernel boots), results copied to {}",
+                image.display(),
+                w.boots,
+                results.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(console::Outcome::Failed { what, detail }) => {
+            eprintln!("bootstrap: FAILED at {what} (log: {})", log_of(&detail));
+            Ok(ExitCode::FAILURE)
+        }
+        Some(console::Outcome::Silent { after, tail }) => {
+            eprintln!(
+                "bootstrap: the guest printed nothing for {}s; its last lines:",
+                after.as_secs()
+            );
+            for l in tail {
+                eprintln!("  {l}");
+            }
+            eprintln!(
+                "bootstrap: FAILED at {} (guest hung; console: {})",
+                w.current.as_deref().unwrap_or("boot"),
+                console_log.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Some(console::Outcome::Exited { status, tail }) => {
+            for l in tail {
+                eprintln!("  {l}");
+            }
+            eprintln!(
+                "bootstrap: FAILED at {} (QEMU {status} without a final line; console: {})",
+                w.current.as_deref().unwrap_or("boot"),
+                console_log.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Some(console::Outcome::Interrupted { step }) => {
+            eprintln!(
+                "bootstrap: INTERRUPTED at {} (console: {})",
+                step.as_deref().unwrap_or("boot"),
+                console_log.display()
+            );
+            Ok(ExitCode::from(130))
+        }
+        _ => unreachable!("supervise always sets an outcome"),
+    }
 }
 
 /// Create the target, or clear it for --fresh (only if it is ours).

@@ -23,13 +23,23 @@ use anyhow::{bail, Context, Result};
 
 use crate::condition::Values;
 use crate::fsutil;
-use crate::manifest::{Step, StepKind};
+use crate::manifest::{Jump, Step, StepKind, STAGES};
 use crate::project::Project;
 use crate::seed;
 
 /// SOURCE_DATE_EPOCH of every step: the one date any output may carry.
 pub const SOURCE_DATE_EPOCH: &str = "0";
 pub const MARKER: &str = "bootstrap/target.toml";
+/// The ext4 label of the target disk; sysb finds the disk by it.
+pub const DISK_LABEL: &str = "BOOTSTRAP";
+/// A fixed filesystem UUID: the image must be the same bytes every time.
+pub const DISK_UUID: &str = "b0075742-a900-4000-8000-000000000001";
+
+/// The stage after `stage` (sysa → sysb → sysc).
+pub fn next_stage(stage: &str) -> Option<&'static str> {
+    let i = STAGES.iter().position(|s| *s == stage)?;
+    STAGES.get(i + 1).copied()
+}
 
 /// The steps of one stage that run under `values` (conditions must be
 /// decided: with a known mode, an undecidable condition is an error).
@@ -90,7 +100,17 @@ pub fn steps_file(project: &Project, stage: &str, steps: &[&Step]) -> String {
                 );
             }
             StepKind::Jump(j) => {
-                let _ = writeln!(s, "jump {} {}", step.name, j.as_str());
+                // The runner needs to know where the jump leads: the next
+                // stage, and for switch_root the disk's label.
+                let next = next_stage(stage).unwrap_or("none");
+                let _ = match j {
+                    Jump::Kexec => writeln!(s, "jump {} kexec {next}", step.name),
+                    Jump::SwitchRoot => writeln!(
+                        s,
+                        "jump {} switch_root {next} LABEL={DISK_LABEL}",
+                        step.name
+                    ),
+                };
             }
         }
     }

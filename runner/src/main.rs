@@ -149,6 +149,14 @@ fn main() {
         let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
         let args: Vec<String> = std::env::args().skip(1).collect();
         let stage = pid1_stage(&args, &cmdline);
+        if args.first().map(String::as_str) != Some("--stage") {
+            // A fresh kernel (first boot or after kexec), not our own exec
+            // after switch_root: the host counts these lines as boots.
+            let release = nix::sys::utsname::uname()
+                .map(|u| u.release().to_string_lossy().to_string())
+                .unwrap_or_default();
+            println!("bootstrap: booted Linux {release}, stage {stage}");
+        }
         run_and_report(&Layout::new(PathBuf::from("/")), &stage);
         pid1::power_off();
     }

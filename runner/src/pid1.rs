@@ -120,6 +120,17 @@ pub fn setup() {
 /// even that fails, sleep forever.
 pub fn power_off() -> ! {
     nix::unistd::sync();
+    // After switch_root, / is the target disk: leave its journal clean so
+    // the host can read the image right away. (On an initramfs this fails
+    // harmlessly.)
+    let _ = mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+        None::<&str>,
+    );
+    nix::unistd::sync();
     let Err(e) = nix::sys::reboot::reboot(nix::sys::reboot::RebootMode::RB_POWER_OFF);
     eprintln!("bootstrap-runner: power off failed: {e}");
     loop {

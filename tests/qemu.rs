@@ -1,0 +1,268 @@
+//! End to end under QEMU (TCG; KVM hangs guests on the machines this runs
+//! on): sysa in the VM, kexec into a second kernel, sysb finds the disk by
+//! label and switch_roots, sysc runs from the disk. Also a broken sysc step
+//! and a guest that hangs. Needs qemu-system-x86_64, a Debian kernel in
+//! /boot (the cloud flavour boots fastest), e2fsprogs and the pinned
+//! sources; skipped with a reason without them, required under CI=true.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One guest at a time: two TCG guests on two cores only slow each other.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+#[derive(Clone)]
+struct Env {
+    distfiles: PathBuf,
+    runner: PathBuf,
+    kernel: PathBuf,
+}
+
+fn env() -> Option<Env> {
+    static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
+    let r = ENV.get_or_init(|| {
+        if Command::new("qemu-system-x86_64")
+            .arg("--version")
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(true)
+        {
+            return Err(
+                "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)".into(),
+            );
+        }
+        bootstrap::disk::check_tools().map_err(|e| format!("{e:#}"))?;
+        let mut kernels: Vec<PathBuf> = std::fs::read_dir("/boot")
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().is_some_and(|n| {
+                    n.to_string_lossy().starts_with("vmlinuz-")
+                        && n.to_string_lossy().ends_with("cloud-amd64")
+                })
+            })
+            .collect();
+        kernels.sort();
+        let kernel = kernels
+            .pop()
+            .ok_or("no /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)")?;
+        let distfiles = repo().join("target/test-distfiles");
+        let o = bootstrap(&[
+            "-C",
+            path_str(repo()),
+            "fetch",
+            "--distfiles",
+            path_str(&distfiles),
+        ]);
+        if !o.status.success() {
+            return Err(format!("cannot fetch the pinned sources: {}", text(&o).1));
+        }
+        let p = bootstrap::project::Project::load(repo()).map_err(|e| e.to_string())?;
+        let runner = bootstrap::seed::runner_binary(&p, None).map_err(|e| format!("{e:#}"))?;
+        Ok(Env {
+            distfiles,
+            runner,
+            kernel,
+        })
+    });
+    match r {
+        Ok(e) => Some(e.clone()),
+        Err(reason) => {
+            if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+                panic!("required under CI: {reason}");
+            }
+            eprintln!("SKIPPED qemu e2e: {reason}");
+            None
+        }
+    }
+}
+
+fn run_qemu(e: &Env, proj: &Path, target: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "-C",
+        path_str(proj),
+        "run",
+        "--qemu",
+        "--accel",
+        "tcg",
+        "--kernel",
+        path_str(&e.kernel),
+        "--target",
+        path_str(target),
+        "--distfiles",
+        path_str(&e.distfiles),
+        "--offline",
+        "--runner",
+        path_str(&e.runner),
+    ];
+    args.extend_from_slice(extra);
+    bootstrap(&args)
+}
+
+fn project_copy(dir: &Path) -> PathBuf {
+    let p = dir.join("proj");
+    std::fs::create_dir_all(&p).unwrap();
+    for f in ["parts.toml", "SHA256SUMS.sources", "SHA256SUMS.pkgs"] {
+        std::fs::copy(repo().join(f), p.join(f)).unwrap();
+    }
+    for d in ["sysa", "sysb", "sysc"] {
+        if repo().join(d).is_dir() {
+            bootstrap::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
+        }
+    }
+    p
+}
+
+#[test]
+fn sysa_kexecs_into_sysb_which_switch_roots_onto_the_disk_for_sysc() {
+    let Some(e) = env() else { return };
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let t = tempfile::tempdir().unwrap();
+    let target = t.path().join("q");
+    let o = run_qemu(&e, repo(), &target, &[]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let find = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in the console:\n{out}"))
+    };
+    // In this order: sysa's steps, the kexec, a second kernel, sysb finding
+    // the disk by label, the switch_root, sysc from the disk.
+    let order = [
+        find("bootstrap: booted Linux "),
+        find("] ok tcc-stage2 ("),
+        find("] ok check-toolchain ("),
+        find("bootstrap: kexec: "),
+        find("stage sysb"),
+        find("bootstrap: switch_root: BOOTSTRAP is /dev/"),
+        find("bootstrap: switch_root: copied "),
+        find("[sysc 1/1] ok check-system ("),
+        find("bootstrap: done"),
+    ];
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "out of order: {order:?}\n{out}"
+    );
+    assert_eq!(out.matches("bootstrap: booted Linux ").count(), 2, "{out}");
+    assert!(out.contains("(2 kernel boots)"), "{out}");
+
+    // The results stay on the disk image; copied out, they verify against
+    // the records made by the chroot run (SHA256SUMS.pkgs).
+    assert!(target.join("disk.img").is_file());
+    let results = target.join("root");
+    let completed = std::fs::read_to_string(results.join("bootstrap/state/completed")).unwrap();
+    assert!(
+        completed.ends_with("sysa jump-kexec\nsysb jump-switch_root\nsysc check-system\n"),
+        "{completed}"
+    );
+    let v = bootstrap(&[
+        "-C",
+        path_str(repo()),
+        "verify",
+        "--target",
+        path_str(&results),
+    ]);
+    assert!(v.status.success(), "{:?}", text(&v));
+}
+
+#[test]
+fn a_broken_sysc_step_fails_the_run_naming_it() {
+    let Some(e) = env() else { return };
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    let script = proj.join("sysc/improve/check-system.kaem");
+    let mut s = std::fs::read_to_string(&script).unwrap();
+    s.push_str("/bootstrap/bin/kit cmp /bootstrap/bin/kit /usr/lib/libc.a\n");
+    std::fs::write(&script, s).unwrap();
+    let target = t.path().join("q");
+    let o = run_qemu(&e, &proj, &target, &[]);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}\n{err}");
+    let log = target
+        .canonicalize()
+        .unwrap()
+        .join("root/bootstrap/logs/sysc/01-check-system.log");
+    assert_eq!(
+        err.trim_end().lines().last().unwrap(),
+        format!("bootstrap: FAILED at check-system (log: {})", log.display()),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("exited with status 1"));
+}
+
+#[test]
+fn a_guest_that_hangs_is_killed_and_reported() {
+    let Some(e) = env() else { return };
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    // A first sysa step that spins forever without a word.
+    std::fs::write(
+        proj.join("sysa/improve/spin.c"),
+        "void _start(void) { for (;;) ; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("sysa/improve/spin.kaem"),
+        "/bootstrap/seed/bin/tcc -nostdlib -static -o ${BUILDDIR}/spin /bootstrap/recipes/sysa/improve/spin.c\n${BUILDDIR}/spin\n",
+    )
+    .unwrap();
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    std::fs::write(
+        proj.join("parts.toml"),
+        parts.replacen(
+            "steps = [\n",
+            "steps = [\n  { improve = \"spin.kaem\" },\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let target = t.path().join("q");
+    let start = std::time::Instant::now();
+    let o = run_qemu(&e, &proj, &target, &["--silence-timeout", "20"]);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}\n{err}");
+    assert!(
+        err.contains("the guest printed nothing for 20s; its last lines:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bootstrap: [sysa 1/7] start improve spin"),
+        "the tail must show where it hung:\n{err}"
+    );
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "(guest hung; console: {})",
+            target.canonicalize().unwrap().join("console.log").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("bootstrap: FAILED at spin "), "{err}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(300),
+        "took {:?}",
+        start.elapsed()
+    );
+    // No qemu left behind.
+    let ps = Command::new("pgrep")
+        .args(["-f", &target.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        ps.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&ps.stdout)
+    );
+}
