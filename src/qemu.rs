@@ -171,6 +171,7 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
     )?;
     std::fs::write(root.join("bootstrap/plan/probe.env"), "")?;
     std::os::unix::fs::symlink("bootstrap/runner", root.join("init"))?;
+    eprintln!("bootstrap: probing KVM with a short test boot (at most 20s)");
     let initrd = work.join("probe.cpio");
     initramfs::write(
         &root,

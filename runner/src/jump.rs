@@ -199,7 +199,7 @@ pub fn load_modules() {
     let Ok(order) = fs::read_to_string(dir.join("order")) else {
         return;
     };
-    let mut n = 0;
+    let (mut n, mut already) = (0, 0);
     for m in order.lines().filter(|l| !l.trim().is_empty()) {
         let path = dir.join(m);
         let r = File::open(&path).map_err(|e| e.to_string()).and_then(|f| {
@@ -208,11 +208,11 @@ pub fn load_modules() {
         });
         match r {
             Ok(()) => n += 1,
-            Err(e) if e.contains("EEXIST") => {}
+            Err(e) if e.contains("EEXIST") => already += 1,
             Err(e) => eprintln!("bootstrap-runner: loading module {}: {e}", path.display()),
         }
     }
-    println!("bootstrap: loaded {n} kernel modules for {release}");
+    println!("bootstrap: loaded {n} kernel modules for {release} ({already} already loaded)");
 }
 
 #[cfg(test)]
