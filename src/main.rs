@@ -113,7 +113,7 @@ struct InitramfsArgs {
 }
 
 #[derive(Args)]
-#[group(id = "mode", required = true, args = ["chroot", "qemu"])]
+#[group(id = "mode", required = true, args = ["chroot", "qemu", "bare_metal"])]
 struct RunArgs {
     /// Run sysa then sysc in a chroot on this machine (needs root).
     #[arg(long)]
@@ -121,6 +121,13 @@ struct RunArgs {
     /// Boot sysa in QEMU, kexec into sysb, switch_root onto the disk, run sysc.
     #[arg(long)]
     qemu: bool,
+    /// Write the seed initramfs, the kernel and the disk image for a real
+    /// machine into --output DIR, with instructions.
+    #[arg(long, requires = "output")]
+    bare_metal: bool,
+    /// Where --bare-metal writes its files.
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
     /// The target directory [default: build/chroot or build/qemu in the project]
     #[arg(long, value_name = "DIR")]
     target: Option<PathBuf>,
@@ -408,6 +415,9 @@ fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
     if a.qemu {
         return cmd_run_qemu(cli, a);
     }
+    if a.bare_metal {
+        return cmd_run_bare_metal(cli, a);
+    }
     if !nix::unistd::geteuid().is_root() {
         bail!("run --chroot needs root (mount namespace, mounts, chroot); run it with sudo");
     }
@@ -494,29 +504,32 @@ fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
+/// What a VM (or a real machine) needs, built for `mode` into `root`.
+struct Built {
+    initrd: PathBuf,
+    image: PathBuf,
+    kernel: PathBuf,
+    runner: PathBuf,
+    cores: u32,
+}
+
+/// Build the seed initramfs (sysa + sysb, the kexec kernel, its modules)
+/// and the disk image (sysc) into `root`; host-side work goes to `work`.
+fn build_system(cli: &Cli, a: &RunArgs, mode: &str, root: &Path, work: &Path) -> Result<Built> {
     let (project, config) = load(cli)?;
-    let target_dir = a
-        .target
-        .clone()
-        .unwrap_or_else(|| project.root.join("build/qemu"));
-    let values = project.manifest.values(Some("qemu"), &config.options);
+    let values = project.manifest.values(Some(mode), &config.options);
     let stage = |s| target::stage_steps(&project, s, &values);
     // sysa and sysb travel in RAM (initramfs, then kexec); sysc is on the disk.
     let ram = vec![("sysa", stage("sysa")?), ("sysb", stage("sysb")?)];
     let on_disk = vec![("sysc", stage("sysc")?)];
     let size = qemu::parse_size(&a.vm.target_size)?;
 
-    // A QEMU run starts over: the disk image is rebuilt every time.
-    prepare_target_dir(&target_dir, true)?;
-    let root = target_dir.canonicalize()?;
     let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
-    let work = target::host_work(&root);
-    let (seed_dir, seed_id) = seed_tree(&project, &distfiles, &a.seed.seed_cc, &work)?;
+    let (seed_dir, seed_id) = seed_tree(&project, &distfiles, &a.seed.seed_cc, work)?;
     std::fs::create_dir_all(root.join("bootstrap"))?;
     fsutil::write_atomic(
         &root.join(target::MARKER),
-        target::marker("qemu", &a.seed.seed_cc, &seed_id).as_bytes(),
+        target::marker(mode, &a.seed.seed_cc, &seed_id).as_bytes(),
     )?;
     let runner = seed::runner_binary(&project, a.seed.runner.as_deref())?;
     let kernel = match &a.vm.kernel {
@@ -530,9 +543,9 @@ fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
         distfiles: &distfiles,
         runner: &runner,
         seed: &seed_dir,
-        mode: "qemu",
+        mode,
         jobs: cores as usize,
-        work: &work,
+        work,
     };
 
     let iroot = work.join("initramfs-root");
@@ -545,6 +558,11 @@ fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
         iroot.join("bootstrap/kexec/cmdline"),
         format!("{}\n", qemu::CMDLINE),
     )?;
+    let optional = if mode == "bare-metal" {
+        qemu::BARE_METAL_MODULES
+    } else {
+        &[]
+    };
     let n = qemu::add_modules(
         &iroot,
         &kexec_kernel,
@@ -553,13 +571,14 @@ fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
         } else {
             None
         },
+        optional,
     )?;
     eprintln!(
         "bootstrap: {n} kernel modules for {}",
         kexec_kernel.display()
     );
     if kexec_kernel != kernel {
-        qemu::add_modules(&iroot, &kernel, a.vm.modules.as_deref())?;
+        qemu::add_modules(&iroot, &kernel, a.vm.modules.as_deref(), optional)?;
     }
     std::os::unix::fs::symlink("bootstrap/runner", iroot.join("init"))?;
     let initrd = root.join("initramfs.cpio.gz");
@@ -583,6 +602,77 @@ fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
         target::DISK_UUID,
         0,
     )?;
+    Ok(Built {
+        initrd,
+        image,
+        kernel,
+        runner,
+        cores,
+    })
+}
+
+fn cmd_run_bare_metal(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
+    let out = a
+        .output
+        .as_ref()
+        .context("--bare-metal needs --output DIR")?;
+    prepare_target_dir(out, true)?;
+    let root = out.canonicalize()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("bootstrap-bare-metal-")
+        .tempdir()?;
+    let b = build_system(cli, a, "bare-metal", &root, tmp.path())?;
+    let kernel_name = b
+        .kernel
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    std::fs::copy(&b.kernel, root.join(&kernel_name))?;
+    let readme = format!(
+        "bootstrap for a real machine\n\n\
+         - {kernel_name}: the kernel that boots sysa (and, kexec'd, sysb)\n\
+         - initramfs.cpio.gz: the sysa seed (runner, tcc-seed, sources, plan, disk drivers)\n\
+         - disk.img: the target disk, an MBR and one ext4 partition labelled {label}\n\n\
+         1. Write disk.img to the disk that is to receive the system (all data on it is lost):\n\
+         \x20  dd if=disk.img of=/dev/DISK bs=4M conv=fsync\n\
+         2. Boot {kernel_name} with initramfs.cpio.gz from any boot loader, with this command line:\n\
+         \x20  {cmdline} bootstrap.stage=sysa\n\
+         \x20  (change console= to the machine's console; the runner writes its progress there).\n\
+         3. sysa runs in RAM, kexecs into sysb, which finds the disk by its label {label} (not by\n\
+         \x20  name), moves onto it and runs sysc. The last console line is `bootstrap: done` or\n\
+         \x20  `bootstrap: FAILED at <step> (log: <path>)`; logs and records stay on the disk\n\
+         \x20  under /bootstrap. The machine powers off at the end.\n",
+        label = target::DISK_LABEL,
+        cmdline = qemu::CMDLINE,
+    );
+    std::fs::write(root.join("README.txt"), readme)?;
+    for f in [&b.initrd, &b.image] {
+        println!("{}  {}", fsutil::sha256_file(f)?, f.display());
+    }
+    println!(
+        "bootstrap: wrote {} (see README.txt there); the same inputs give the same bytes",
+        root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
+    let target_dir = match &a.target {
+        Some(t) => t.clone(),
+        None => project_root(cli)?.join("build/qemu"),
+    };
+    // A QEMU run starts over: the disk image is rebuilt every time.
+    prepare_target_dir(&target_dir, true)?;
+    let root = target_dir.canonicalize()?;
+    let work = target::host_work(&root);
+    let Built {
+        initrd,
+        image,
+        kernel,
+        runner,
+        cores,
+    } = build_system(cli, a, "qemu", &root, &work)?;
 
     let accel = match a.vm.accel {
         qemu::Accel::Auto if qemu::kvm_works(qemu::QEMU, &kernel, &runner, &work)? => {

@@ -26,6 +26,17 @@ pub enum Accel {
 /// Kernel command line of every boot; the runner adds bootstrap.stage=.
 pub const CMDLINE: &str = "console=ttyS0 panic=-1 loglevel=4 rdinit=/init";
 pub const QEMU: &str = "qemu-system-x86_64";
+/// Disk controllers of real machines, for `--bare-metal` (SATA, SCSI disks,
+/// NVMe, USB sticks behind xHCI/EHCI).
+pub const BARE_METAL_MODULES: &[&str] = &[
+    "ahci",
+    "sd_mod",
+    "nvme",
+    "xhci_pci",
+    "ehci_pci",
+    "usb_storage",
+    "uas",
+];
 
 /// "2G", "512M", "1048576" → bytes.
 pub fn parse_size(s: &str) -> Result<u64> {
@@ -63,7 +74,12 @@ pub fn default_kernel() -> Result<PathBuf> {
 
 /// Copy `kernel`'s modules (the closure of kmod::WANTED) into
 /// `root/bootstrap/modules/<release>/` with an `order` file for the runner.
-pub fn add_modules(root: &Path, kernel: &Path, modules_dir: Option<&Path>) -> Result<usize> {
+pub fn add_modules(
+    root: &Path,
+    kernel: &Path,
+    modules_dir: Option<&Path>,
+    optional: &[&str],
+) -> Result<usize> {
     let image = std::fs::read(kernel).with_context(|| kernel.display().to_string())?;
     let release = kmod::bzimage_release(&image).with_context(|| kernel.display().to_string())?;
     if modules_dir.is_none() && !Path::new("/lib/modules").join(&release).is_dir() {
@@ -75,7 +91,14 @@ pub fn add_modules(root: &Path, kernel: &Path, modules_dir: Option<&Path>) -> Re
     let (dir, list) = kmod::modules_for(kernel, modules_dir, kmod::WANTED)?;
     // ext4 needs a crc32c implementation through the crypto API, a soft
     // dependency that modules.dep does not list.
-    let (_, extra) = kmod::modules_for(kernel, Some(&dir), &["crc32c_generic"]).unwrap_or_default();
+    let (_, mut extra) =
+        kmod::modules_for(kernel, Some(&dir), &["crc32c_generic"]).unwrap_or_default();
+    // Drivers a real machine's disk may need; each only if this kernel has it.
+    for m in optional {
+        if let Ok((_, more)) = kmod::modules_for(kernel, Some(&dir), &[m]) {
+            extra.extend(more);
+        }
+    }
     let dest = root.join("bootstrap/modules").join(&release);
     std::fs::create_dir_all(&dest)?;
     let mut order = String::new();
