@@ -8,49 +8,21 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 
-fn skip(reason: &str) {
-    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
-        panic!("required under CI: {reason}");
-    }
-    eprintln!("SKIPPED bare_metal: {reason}");
-}
-
 #[test]
 fn writes_the_same_initramfs_and_disk_image_every_time() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut kernels: Vec<PathBuf> = std::fs::read_dir("/boot")
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    kernels.sort();
-    let Some(kernel) = kernels.pop() else {
-        return skip("no /boot/vmlinuz-*");
+    let repo = repo();
+    let kernel = match bootstrap::qemu::default_kernel() {
+        Ok(k) => k,
+        Err(e) => return skip("bare_metal", &format!("{e:#}")),
     };
     if let Err(e) = bootstrap::disk::check_tools() {
-        return skip(&format!("{e:#}"));
+        return skip("bare_metal", &format!("{e:#}"));
     }
-    let distfiles = repo.join("target/test-distfiles");
-    if !bootstrap(&[
-        "-C",
-        path_str(repo),
-        "fetch",
-        "--distfiles",
-        path_str(&distfiles),
-    ])
-    .status
-    .success()
-    {
-        return skip("cannot fetch the pinned sources");
-    }
-    let p = bootstrap::project::Project::load(repo).unwrap();
-    let runner = bootstrap::seed::runner_binary(&p, None).unwrap();
+    let distfiles = match pinned_distfiles() {
+        Ok(d) => d,
+        Err(e) => return skip("bare_metal", &e),
+    };
+    let runner = static_runner().unwrap();
 
     let t = tempfile::tempdir().unwrap();
     let outs: Vec<PathBuf> = ["a", "b"].iter().map(|n| t.path().join(n)).collect();

@@ -12,18 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn skip(reason: &str) -> Option<Env> {
-    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
-        panic!("required under CI: {reason}");
-    }
-    eprintln!("SKIPPED chroot e2e: {reason}");
-    None
-}
-
 #[derive(Clone)]
 struct Env {
     distfiles: PathBuf,
@@ -37,40 +25,18 @@ fn env() -> Option<Env> {
         if !nix::unistd::geteuid().is_root() {
             return Err("not root (chroot, namespaces and mounts need it)".into());
         }
-        let distfiles = repo().join("target/test-distfiles");
-        let o = bootstrap(&[
-            "-C",
-            path_str(repo()),
-            "fetch",
-            "--distfiles",
-            path_str(&distfiles),
-        ]);
-        if !o.status.success() {
-            return Err(format!("cannot fetch the pinned sources: {}", text(&o).1));
-        }
-        let p = bootstrap::project::Project::load(repo()).map_err(|e| e.to_string())?;
-        let runner = bootstrap::seed::runner_binary(&p, None).map_err(|e| format!("{e:#}"))?;
-        Ok(Env { distfiles, runner })
+        Ok(Env {
+            distfiles: pinned_distfiles()?,
+            runner: static_runner()?,
+        })
     });
     match r {
         Ok(e) => Some(e.clone()),
-        Err(reason) => skip(reason),
-    }
-}
-
-/// A copy of the project's inputs, to break on purpose.
-fn project_copy(dir: &Path) -> PathBuf {
-    let p = dir.join("proj");
-    for f in ["parts.toml", "SHA256SUMS.sources", "SHA256SUMS.pkgs"] {
-        std::fs::create_dir_all(&p).unwrap();
-        std::fs::copy(repo().join(f), p.join(f)).unwrap();
-    }
-    for d in ["sysa", "sysb", "sysc", "sysglobal"] {
-        if repo().join(d).is_dir() {
-            bootstrap::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
+        Err(reason) => {
+            skip("chroot e2e", reason);
+            None
         }
     }
-    p
 }
 
 fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {

@@ -6,21 +6,13 @@
 mod common;
 use common::*;
 
-use std::path::Path;
 use std::process::Command;
-
-fn skip(reason: &str) {
-    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
-        panic!("required under CI: {reason}");
-    }
-    eprintln!("SKIPPED ddc: {reason}");
-}
 
 #[test]
 fn gcc_and_clang_seeds_differ_but_build_identical_systems() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     if !nix::unistd::geteuid().is_root() {
-        return skip("not root");
+        return skip("ddc", "not root");
     }
     for cc in ["gcc", "clang"] {
         if Command::new(cc)
@@ -29,22 +21,14 @@ fn gcc_and_clang_seeds_differ_but_build_identical_systems() {
             .map(|o| !o.status.success())
             .unwrap_or(true)
         {
-            return skip(&format!("{cc} is not installed"));
+            return skip("ddc", &format!("{cc} is not installed"));
         }
     }
-    let distfiles = repo.join("target/test-distfiles");
-    let o = bootstrap(&[
-        "-C",
-        path_str(repo),
-        "fetch",
-        "--distfiles",
-        path_str(&distfiles),
-    ]);
-    if !o.status.success() {
-        return skip("cannot fetch the pinned sources");
-    }
-    let p = bootstrap::project::Project::load(repo).unwrap();
-    let runner = bootstrap::seed::runner_binary(&p, None).unwrap();
+    let distfiles = match pinned_distfiles() {
+        Ok(d) => d,
+        Err(e) => return skip("ddc", &e),
+    };
+    let runner = static_runner().unwrap();
 
     let t = tempfile::tempdir().unwrap();
     for cc in ["gcc", "clang"] {

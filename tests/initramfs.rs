@@ -5,29 +5,13 @@
 mod common;
 use common::*;
 
-use std::path::Path;
-
 #[test]
 fn two_builds_are_byte_identical_and_hold_the_seed() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let distfiles = repo.join("target/test-distfiles");
-    let o = bootstrap(&[
-        "-C",
-        path_str(repo),
-        "fetch",
-        "--distfiles",
-        path_str(&distfiles),
-    ]);
-    if !o.status.success() {
-        if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
-            panic!(
-                "required under CI: cannot fetch the pinned sources: {:?}",
-                text(&o)
-            );
-        }
-        eprintln!("SKIPPED initramfs: cannot fetch the pinned sources");
-        return;
-    }
+    let repo = repo();
+    let distfiles = match pinned_distfiles() {
+        Ok(d) => d,
+        Err(e) => return skip("initramfs", &e),
+    };
     let t = tempfile::tempdir().unwrap();
     let outs: Vec<_> = ["a.cpio.gz", "b.cpio.gz"]
         .iter()

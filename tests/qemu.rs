@@ -12,10 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// One guest at a time: two TCG guests on two cores only slow each other.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -55,32 +51,16 @@ fn env() -> Option<Env> {
         let kernel = kernels
             .pop()
             .ok_or("no /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)")?;
-        let distfiles = repo().join("target/test-distfiles");
-        let o = bootstrap(&[
-            "-C",
-            path_str(repo()),
-            "fetch",
-            "--distfiles",
-            path_str(&distfiles),
-        ]);
-        if !o.status.success() {
-            return Err(format!("cannot fetch the pinned sources: {}", text(&o).1));
-        }
-        let p = bootstrap::project::Project::load(repo()).map_err(|e| e.to_string())?;
-        let runner = bootstrap::seed::runner_binary(&p, None).map_err(|e| format!("{e:#}"))?;
         Ok(Env {
-            distfiles,
-            runner,
+            distfiles: pinned_distfiles()?,
+            runner: static_runner()?,
             kernel,
         })
     });
     match r {
         Ok(e) => Some(e.clone()),
         Err(reason) => {
-            if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
-                panic!("required under CI: {reason}");
-            }
-            eprintln!("SKIPPED qemu e2e: {reason}");
+            skip("qemu e2e", reason);
             None
         }
     }
@@ -106,20 +86,6 @@ fn run_qemu(e: &Env, proj: &Path, target: &Path, extra: &[&str]) -> std::process
     ];
     args.extend_from_slice(extra);
     bootstrap(&args)
-}
-
-fn project_copy(dir: &Path) -> PathBuf {
-    let p = dir.join("proj");
-    std::fs::create_dir_all(&p).unwrap();
-    for f in ["parts.toml", "SHA256SUMS.sources", "SHA256SUMS.pkgs"] {
-        std::fs::copy(repo().join(f), p.join(f)).unwrap();
-    }
-    for d in ["sysa", "sysb", "sysc"] {
-        if repo().join(d).is_dir() {
-            bootstrap::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
-        }
-    }
-    p
 }
 
 #[test]

@@ -282,3 +282,51 @@ pub fn tmp() -> (tempfile::TempDir, PathBuf, PathBuf) {
     std::fs::create_dir_all(&proj).unwrap();
     (t, proj, dist)
 }
+
+// ---- shared by the end-to-end tests -------------------------------------
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Under CI (CI=true) a missing prerequisite is a failure; elsewhere the
+/// test is skipped with the reason printed.
+pub fn skip(test: &str, reason: &str) {
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty()) {
+        panic!("required under CI: {reason}");
+    }
+    eprintln!("SKIPPED {test}: {reason}");
+}
+
+/// The project's pinned sources, fetched (once; later calls find them) into
+/// target/test-distfiles.
+pub fn pinned_distfiles() -> Result<PathBuf, String> {
+    let d = repo().join("target/test-distfiles");
+    let o = bootstrap(&["-C", path_str(repo()), "fetch", "--distfiles", path_str(&d)]);
+    if o.status.success() {
+        Ok(d)
+    } else {
+        Err(format!("cannot fetch the pinned sources: {}", text(&o).1))
+    }
+}
+
+/// The static runner, built by cargo like `bootstrap run` does.
+pub fn static_runner() -> Result<PathBuf, String> {
+    let p = bootstrap::project::Project::load(repo()).map_err(|e| e.to_string())?;
+    bootstrap::seed::runner_binary(&p, None).map_err(|e| format!("{e:#}"))
+}
+
+/// Copy the project's inputs into `dir/proj`, to break on purpose.
+pub fn project_copy(dir: &Path) -> PathBuf {
+    let p = dir.join("proj");
+    std::fs::create_dir_all(&p).unwrap();
+    for f in ["parts.toml", "SHA256SUMS.sources", "SHA256SUMS.pkgs"] {
+        std::fs::copy(repo().join(f), p.join(f)).unwrap();
+    }
+    for d in ["sysa", "sysb", "sysc", "sysglobal"] {
+        if repo().join(d).is_dir() {
+            bootstrap::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
+        }
+    }
+    p
+}
