@@ -124,29 +124,36 @@ pub fn parse_builtin(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The module files for `kernel_image`, from `/lib/modules/<release>` or `dir`.
-pub fn modules_for(
-    kernel_image: &Path,
-    dir: Option<&Path>,
-    wanted: &[&str],
-) -> Result<(PathBuf, Vec<String>)> {
-    let image = std::fs::read(kernel_image)
-        .with_context(|| format!("reading {}", kernel_image.display()))?;
-    let dir = match dir {
-        Some(d) => d.to_path_buf(),
-        None => Path::new("/lib/modules")
-            .join(bzimage_release(&image).with_context(|| kernel_image.display().to_string())?),
-    };
-    let dep_file = dir.join("modules.dep");
-    let deps = Deps::parse(
-        &std::fs::read_to_string(&dep_file)
-            .with_context(|| format!("{} (use --modules DIR)", dep_file.display()))?,
-    )?;
-    let builtin = std::fs::read_to_string(dir.join("modules.builtin"))
-        .map(|t| parse_builtin(&t))
-        .unwrap_or_default();
-    let list = deps.resolve(wanted, &builtin)?;
-    Ok((dir, list))
+/// A kernel's module directory, read once: its `modules.dep` and
+/// `modules.builtin`, to resolve any number of module lists against.
+#[derive(Debug)]
+pub struct Index {
+    pub dir: PathBuf,
+    deps: Deps,
+    builtin: BTreeSet<String>,
+}
+
+impl Index {
+    pub fn load(dir: &Path) -> Result<Index> {
+        let dep_file = dir.join("modules.dep");
+        let deps = Deps::parse(
+            &std::fs::read_to_string(&dep_file)
+                .with_context(|| format!("{} (use --modules DIR)", dep_file.display()))?,
+        )?;
+        let builtin = std::fs::read_to_string(dir.join("modules.builtin"))
+            .map(|t| parse_builtin(&t))
+            .unwrap_or_default();
+        Ok(Index {
+            dir: dir.to_path_buf(),
+            deps,
+            builtin,
+        })
+    }
+
+    /// The module files (relative to `dir`) to load for `wanted`.
+    pub fn resolve(&self, wanted: &[&str]) -> Result<Vec<String>> {
+        self.deps.resolve(wanted, &self.builtin)
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +166,7 @@ mod tests {
         img[0x202..0x206].copy_from_slice(b"HdrS");
         let at = 0x800usize;
         img[0x20E..0x210].copy_from_slice(&((at - 0x200) as u16).to_le_bytes());
-        let v = b"6.1.0-28-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP\0";
+        let v = b"6.1.0-28-cloud-amd64 (builder@buildhost) #1 SMP\0";
         img[at..at + v.len()].copy_from_slice(v);
         assert_eq!(bzimage_release(&img).unwrap(), "6.1.0-28-cloud-amd64");
         assert!(bzimage_release(&[0u8; 0x300]).is_err());

@@ -88,17 +88,21 @@ pub fn add_modules(
         eprintln!("bootstrap: warning: no /lib/modules/{release}; assuming {} has virtio and ext4 built in (else pass --modules DIR)", kernel.display());
         return Ok(0);
     }
-    let (dir, list) = kmod::modules_for(kernel, modules_dir, kmod::WANTED)?;
+    let index = kmod::Index::load(&match modules_dir {
+        Some(d) => d.to_path_buf(),
+        None => Path::new("/lib/modules").join(&release),
+    })?;
+    let list = index.resolve(kmod::WANTED)?;
     // ext4 needs a crc32c implementation through the crypto API, a soft
     // dependency that modules.dep does not list.
-    let (_, mut extra) =
-        kmod::modules_for(kernel, Some(&dir), &["crc32c_generic"]).unwrap_or_default();
+    let mut extra = index.resolve(&["crc32c_generic"]).unwrap_or_default();
     // Drivers a real machine's disk may need; each only if this kernel has it.
     for m in optional {
-        if let Ok((_, more)) = kmod::modules_for(kernel, Some(&dir), &[m]) {
+        if let Ok(more) = index.resolve(&[m]) {
             extra.extend(more);
         }
     }
+    let dir = &index.dir;
     let dest = root.join("bootstrap/modules").join(&release);
     std::fs::create_dir_all(&dest)?;
     let mut order = String::new();
