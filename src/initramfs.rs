@@ -6,7 +6,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -207,8 +207,8 @@ fn write_entries(w: &mut dyn Write, items: &[(String, Item)], mtime: u32) -> Res
     Ok(())
 }
 
-/// Unused-inode check for tests and `verify`-style tooling: the archive's
-/// names in order.
+/// The entries of an uncompressed newc archive, in archive order: name,
+/// mode and inode number (for tests and inspection).
 pub fn list(archive: &Path) -> Result<Vec<(String, u32, u32)>> {
     let mut r: Box<dyn Read> = Box::new(io::BufReader::new(File::open(archive)?));
     let mut out = Vec::new();
@@ -222,12 +222,6 @@ pub fn list(archive: &Path) -> Result<Vec<(String, u32, u32)>> {
         r = Box::new(reader.finish()?);
     }
     Ok(out)
-}
-
-/// Keep clippy quiet about MetadataExt being needed only on some paths.
-#[allow(dead_code)]
-fn _uses(m: &fs::Metadata) -> u64 {
-    m.ino()
 }
 
 #[cfg(test)]
