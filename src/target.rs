@@ -231,15 +231,7 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         if to.exists() && fsutil::sha256_file(&to)? == want {
             continue;
         }
-        let from = inputs.distfiles.join(f);
-        let got = fsutil::sha256_file(&from)
-            .with_context(|| format!("{} (run `bootstrap fetch`)", from.display()))?;
-        if got != want {
-            bail!(
-                "{}: sha256 {got}, expected {want}; run `bootstrap fetch` again",
-                from.display()
-            );
-        }
+        let from = seed::verified_distfile(project, inputs.distfiles, f)?;
         fs::copy(&from, &to)?;
     }
     Ok(())
