@@ -407,8 +407,10 @@ fn cmd_initramfs(cli: &Cli, a: &InitramfsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn default_target(project: &Project) -> PathBuf {
-    project.root.join("build/chroot")
+/// `build/<mode>` in the project: where `run` puts a target and where
+/// `verify` looks by default.
+fn default_target(project_root: &Path, mode: &str) -> PathBuf {
+    project_root.join("build").join(mode)
 }
 
 fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
@@ -422,7 +424,10 @@ fn cmd_run(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
         bail!("run --chroot needs root (mount namespace, mounts, chroot); run it with sudo");
     }
     let (project, config) = load(cli)?;
-    let target_dir = a.target.clone().unwrap_or_else(|| default_target(&project));
+    let target_dir = a
+        .target
+        .clone()
+        .unwrap_or_else(|| default_target(&project.root, "chroot"));
     let values = project.manifest.values(Some("chroot"), &config.options);
     // Chroot mode has no kernel to jump to: sysa, then sysc in the same root.
     let mut stages = Vec::new();
@@ -660,7 +665,7 @@ fn cmd_run_bare_metal(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
 fn cmd_run_qemu(cli: &Cli, a: &RunArgs) -> Result<ExitCode> {
     let target_dir = match &a.target {
         Some(t) => t.clone(),
-        None => project_root(cli)?.join("build/qemu"),
+        None => default_target(&project_root(cli)?, "qemu"),
     };
     // A QEMU run starts over: the disk image is rebuilt every time.
     prepare_target_dir(&target_dir, true)?;
@@ -804,7 +809,7 @@ fn cmd_verify(cli: &Cli, a: &VerifyArgs) -> Result<ExitCode> {
     let target_dir = a
         .target
         .clone()
-        .unwrap_or_else(|| root.join("build/chroot"));
+        .unwrap_or_else(|| default_target(&root, "chroot"));
     let actual = verify::Records::from_target(&target_dir)?;
     let mut diffs = verify::check_installed(&target_dir, &actual)?;
     let (label, expected) = match &a.against {
