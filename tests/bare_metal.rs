@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 #[test]
 fn writes_the_same_initramfs_and_disk_image_every_time() {
     let repo = repo();
-    let kernel = match bootstrap::qemu::default_kernel() {
+    let kernel = match bootstrap::guest::qemu::default_kernel() {
         Ok(k) => k,
         Err(e) => return skip("bare_metal", &format!("{e:#}")),
     };
-    if let Err(e) = bootstrap::disk::check_tools() {
+    if let Err(e) = bootstrap::image::disk::check_tools() {
         return skip("bare_metal", &format!("{e:#}"));
     }
     let distfiles = match pinned_distfiles() {
@@ -72,7 +72,7 @@ fn writes_the_same_initramfs_and_disk_image_every_time() {
         &mut std::fs::File::create(&raw).unwrap(),
     )
     .unwrap();
-    let names: Vec<String> = bootstrap::initramfs::list(&raw)
+    let names: Vec<String> = bootstrap::image::initramfs::list(&raw)
         .unwrap()
         .into_iter()
         .map(|e| e.0)

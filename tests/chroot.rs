@@ -297,3 +297,76 @@ fn fresh_refuses_a_directory_that_is_not_a_target() {
     );
     assert!(precious.join("thesis.tex").exists());
 }
+
+#[test]
+fn a_step_that_hangs_is_stopped_reported_and_resumed() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    // A first sysa step that spins without a word for as long as
+    // /bootstrap/spun is missing: a hang that a fix (creating it) cures.
+    std::fs::write(
+        proj.join("sysa/improve/spin.c"),
+        "static long sys2(long n, long a, long b) {\n\
+           long r;\n\
+           __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(n), \"D\"(a), \"S\"(b) : \"rcx\", \"r11\", \"memory\");\n\
+           return r;\n\
+         }\n\
+         void _start(void) {\n\
+           if (sys2(2, (long)\"/bootstrap/spun\", 0) < 0) for (;;) ;\n\
+           sys2(60, 0, 0);\n\
+         }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("sysa/improve/spin.kaem"),
+        "/bootstrap/seed/bin/tcc -nostdlib -static -o ${BUILDDIR}/spin /bootstrap/recipes/sysa/improve/spin.c\n${BUILDDIR}/spin\n",
+    )
+    .unwrap();
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    std::fs::write(
+        proj.join("parts.toml"),
+        parts.replacen(
+            "steps = [\n",
+            "steps = [\n  { improve = \"spin.kaem\" },\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let target = t.path().join("t");
+    let resume = run_args(&e, &proj, &target);
+    let mut args = resume.clone();
+    args.extend(["--silence-timeout", "3"]);
+    let o = bootstrap(&args);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}\n{err}");
+    let canon = target.canonicalize().unwrap();
+    assert!(
+        err.contains("the guest printed nothing for 3s; its last lines:")
+            && err.contains("bootstrap: [sysa 1/"),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "FAILED at spin (guest hung; console: {})",
+            canon.join("bootstrap/logs/console.log").display()
+        )),
+        "{err}"
+    );
+    assert!(mounts_under(&target).is_empty());
+    assert!(
+        processes_rooted_in(&target).is_empty(),
+        "{:?}",
+        processes_rooted_in(&target)
+    );
+
+    // The "fix": the step now returns; the run resumes at it.
+    std::fs::write(canon.join("bootstrap/spun"), "").unwrap();
+    let o = bootstrap(&resume);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.contains("ok spin") && out.contains("bootstrap: done"),
+        "{out}"
+    );
+}

@@ -18,7 +18,7 @@ fn skip_or_fail(reason: &str) {
 #[test]
 fn fetches_every_pinned_source_from_the_debian_pool() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mirrors = bootstrap::mirrors::from_apt(Path::new("/etc/apt"));
+    let mirrors = bootstrap::sources::mirrors::from_apt(Path::new("/etc/apt"));
     let Some(mirror) = std::env::var("BOOTSTRAP_DEBIAN_MIRROR")
         .ok()
         .filter(|m| !m.is_empty())

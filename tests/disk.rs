@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use bootstrap::disk;
+use bootstrap::image::disk;
 
 const UUID: &str = "5eed0000-b007-4000-8000-000000000001";
 const SIZE: u64 = 64 << 20;

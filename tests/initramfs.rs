@@ -47,7 +47,7 @@ fn two_builds_are_byte_identical_and_hold_the_seed() {
     let mut dec = flate2::read::GzDecoder::new(&a[..]);
     let mut f = std::fs::File::create(&raw).unwrap();
     std::io::copy(&mut dec, &mut f).unwrap();
-    let entries = bootstrap::initramfs::list(&raw).unwrap();
+    let entries = bootstrap::image::initramfs::list(&raw).unwrap();
     let names: Vec<&str> = entries.iter().map(|(n, _, _)| n.as_str()).collect();
     for want in [
         "init",

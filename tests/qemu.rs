@@ -35,7 +35,7 @@ fn env() -> Option<Env> {
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)".into(),
             );
         }
-        bootstrap::disk::check_tools().map_err(|e| format!("{e:#}"))?;
+        bootstrap::image::disk::check_tools().map_err(|e| format!("{e:#}"))?;
         let mut kernels: Vec<PathBuf> = std::fs::read_dir("/boot")
             .map_err(|e| e.to_string())?
             .flatten()

@@ -312,8 +312,8 @@ pub fn pinned_distfiles() -> Result<PathBuf, String> {
 
 /// The static runner, built by cargo like `bootstrap run` does.
 pub fn static_runner() -> Result<PathBuf, String> {
-    let p = bootstrap::project::Project::load(repo()).map_err(|e| e.to_string())?;
-    bootstrap::seed::runner_binary(&p, None).map_err(|e| format!("{e:#}"))
+    let p = bootstrap::model::project::Project::load(repo()).map_err(|e| e.to_string())?;
+    bootstrap::seed::runner::runner_binary(&p, None).map_err(|e| format!("{e:#}"))
 }
 
 /// Copy the project's inputs into `dir/proj`, to break on purpose.
@@ -325,7 +325,7 @@ pub fn project_copy(dir: &Path) -> PathBuf {
     }
     for d in ["sysa", "sysb", "sysc", "sysglobal"] {
         if repo().join(d).is_dir() {
-            bootstrap::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
+            bootstrap::util::fsutil::copy_tree(&repo().join(d), &p.join(d)).unwrap();
         }
     }
     p

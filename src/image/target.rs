@@ -21,11 +21,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::condition::Values;
-use crate::fsutil;
-use crate::manifest::{Jump, Step, StepKind, STAGES};
-use crate::project::Project;
-use crate::seed;
+use crate::model::manifest::{Jump, Step, StepKind};
+use crate::model::project::Project;
+use crate::model::recipe::Recipe;
+use crate::model::stages::{next_stage, Mode};
+use crate::sources::distfile::{unpack_verified, verified_distfile};
+use crate::sources::patch::apply_patches;
+use crate::util::fsutil;
 
 /// SOURCE_DATE_EPOCH of every step: the one date any output may carry.
 pub const SOURCE_DATE_EPOCH: &str = "0";
@@ -34,37 +36,6 @@ pub const MARKER: &str = "bootstrap/target.toml";
 pub const DISK_LABEL: &str = "BOOTSTRAP";
 /// A fixed filesystem UUID: the image must be the same bytes every time.
 pub const DISK_UUID: &str = "b0075742-a900-4000-8000-000000000001";
-
-/// The stage after `stage` (sysa → sysb → sysc).
-pub fn next_stage(stage: &str) -> Option<&'static str> {
-    let i = STAGES.iter().position(|s| *s == stage)?;
-    STAGES.get(i + 1).copied()
-}
-
-/// The steps of one stage that run under `values` (conditions must be
-/// decided: with a known mode, an undecidable condition is an error).
-pub fn stage_steps<'a>(
-    project: &'a Project,
-    stage: &str,
-    values: &Values,
-) -> Result<Vec<&'a Step>> {
-    let Some(st) = project.manifest.stages.iter().find(|s| s.name == stage) else {
-        bail!("no stage {stage}");
-    };
-    let mut out = Vec::new();
-    for step in &st.steps {
-        match step.when.as_ref().map(|c| c.eval(values)) {
-            None | Some(Some(true)) => out.push(step),
-            Some(Some(false)) => {}
-            Some(None) => bail!(
-                "parts.toml:{}: condition of step {} depends on an option with no value",
-                step.line,
-                step.name
-            ),
-        }
-    }
-    Ok(out)
-}
 
 /// The `<stage>.steps` text for the runner.
 pub fn steps_file(project: &Project, stage: &str, steps: &[&Step]) -> String {
@@ -155,7 +126,7 @@ pub struct Inputs<'a> {
     pub runner: &'a Path,
     /// A directory holding `bootstrap/seed/...` (from `seed::build`).
     pub seed: &'a Path,
-    pub mode: &'a str,
+    pub mode: Mode,
     pub jobs: usize,
     /// Where host-side work (unpack logs) goes.
     pub work: &'a Path,
@@ -184,7 +155,7 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         )?;
         fsutil::write_atomic(
             &b.join(format!("plan/{stage}.env")),
-            env_file(inputs.mode, inputs.jobs).as_bytes(),
+            env_file(inputs.mode.as_str(), inputs.jobs).as_bytes(),
         )?;
 
         let recipes = b.join("recipes").join(stage);
@@ -231,7 +202,7 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         if to.exists() && fsutil::sha256_file(&to)? == want {
             continue;
         }
-        let from = seed::verified_distfile(project, inputs.distfiles, f)?;
+        let from = verified_distfile(project, inputs.distfiles, f)?;
         fs::copy(&from, &to)?;
     }
     Ok(())
@@ -239,38 +210,129 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
 
 /// Unpack a recipe's sources into `src` and apply its patches. One source:
 /// `src` is its tree; several: each in `src/<file name without .tar.*>`.
-fn lay_sources(inputs: &Inputs, r: &crate::recipe::Recipe, src: &Path) -> Result<()> {
+fn lay_sources(inputs: &Inputs, r: &Recipe, src: &Path) -> Result<()> {
     match &r.sources[..] {
         [] => return Ok(()),
-        [one] => seed::unpack_verified(inputs.project, inputs.distfiles, &one.file, src)?,
+        [one] => unpack_verified(inputs.project, inputs.distfiles, &one.file, src)?,
         many => {
             fs::create_dir_all(src)?;
             for s in many {
                 let stem = s.file.split(".tar").next().unwrap_or(&s.file);
-                seed::unpack_verified(inputs.project, inputs.distfiles, &s.file, &src.join(stem))?;
+                unpack_verified(inputs.project, inputs.distfiles, &s.file, &src.join(stem))?;
             }
         }
     }
     fs::create_dir_all(inputs.work)?;
     let log = inputs.work.join("patch.log");
-    seed::apply_patches(src, &r.patches()?, &log)
+    apply_patches(src, &r.patches()?, &log)
 }
 
-/// Marker contents, compared on resume.
-pub fn marker(mode: &str, seed_cc: &str, seed_id: &str) -> String {
-    format!("format = 1\nmode = \"{mode}\"\nseed_cc = \"{seed_cc}\"\nseed_id = \"{seed_id}\"\n")
+/// The marker a target carries (`bootstrap/target.toml`): what started it.
+/// It makes a directory ours (only a marked directory is deleted for
+/// `--fresh`) and keeps a resume from mixing two seeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    pub mode: String,
+    pub seed_cc: String,
+    pub seed_id: String,
 }
 
-/// The value of `key = "..."` in a marker.
-pub fn marker_value(text: &str, key: &str) -> Option<String> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once(" = ")?;
-        (k == key).then(|| v.trim_matches('"').to_string())
-    })
+impl Marker {
+    pub fn render(&self) -> String {
+        format!(
+            "format = 1\nmode = \"{}\"\nseed_cc = \"{}\"\nseed_id = \"{}\"\n",
+            self.mode, self.seed_cc, self.seed_id
+        )
+    }
+
+    pub fn parse(text: &str) -> Marker {
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(" = ")?;
+                    (k == key).then(|| v.trim_matches('"').to_string())
+                })
+                .unwrap_or_default()
+        };
+        Marker {
+            mode: value("mode"),
+            seed_cc: value("seed_cc"),
+            seed_id: value("seed_id"),
+        }
+    }
+
+    /// Write the marker into `root`.
+    pub fn write(&self, root: &Path) -> Result<()> {
+        fs::create_dir_all(root.join("bootstrap"))?;
+        Ok(fsutil::write_atomic(
+            &root.join(MARKER),
+            self.render().as_bytes(),
+        )?)
+    }
+
+    /// Mark a new target, or check that an old one was started with the same
+    /// seed. Ok(true) when resuming.
+    pub fn claim(&self, root: &Path) -> Result<bool> {
+        match fs::read_to_string(root.join(MARKER)) {
+            Ok(old) => {
+                let old = Marker::parse(&old);
+                if old.seed_id != self.seed_id {
+                    bail!(
+                        "{} was started with another seed (seed compiler {}); resuming would mix two seeds. Use --fresh to start over",
+                        root.display(),
+                        old.seed_cc
+                    );
+                }
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.write(root)?;
+                Ok(false)
+            }
+            Err(e) => Err(e).with_context(|| root.join(MARKER).display().to_string()),
+        }
+    }
 }
 
+/// Create the target directory, or with `fresh` clear it first. Only a
+/// directory that is empty or carries our marker is ever deleted, and never
+/// one with something mounted below it.
+pub fn prepare_dir(dir: &Path, fresh: bool) -> Result<()> {
+    if fresh && dir.exists() {
+        let empty = fs::read_dir(dir)?.next().is_none();
+        if !empty && !dir.join(MARKER).is_file() {
+            bail!(
+                "{} is not empty and holds no {MARKER}: refusing to delete it for --fresh",
+                dir.display()
+            );
+        }
+        let canon = dir.canonicalize()?;
+        let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        if mounts
+            .lines()
+            .filter_map(|l| l.split(' ').nth(1))
+            .any(|m| Path::new(m).starts_with(&canon))
+        {
+            bail!(
+                "something is mounted below {}; unmount it before --fresh",
+                canon.display()
+            );
+        }
+        fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Where the host keeps its own work for a target (seed builds, logs of
+/// unpacking); never seen by the guest.
 pub fn host_work(root: &Path) -> PathBuf {
     root.join(".bootstrap-host")
+}
+
+/// `build/<mode>` in the project: where `run` puts a target and where
+/// `verify` looks by default.
+pub fn default_dir(project_root: &Path, mode: Mode) -> PathBuf {
+    project_root.join("build").join(mode.as_str())
 }
 
 #[cfg(test)]
@@ -279,24 +341,67 @@ mod tests {
 
     #[test]
     fn env_is_fixed() {
-        let e = env_file("chroot", 2);
-        assert!(
-            e.contains("SOURCE_DATE_EPOCH=0\n")
-                && e.contains("TZ=UTC\n")
-                && e.contains("LC_ALL=C\n")
-        );
-        assert!(
-            !e.contains(&std::env::var("HOME").unwrap_or("/nonexistent-home".into()))
-                || e.contains("HOME=/tmp")
+        // Every variable a step sees, and nothing taken from the host.
+        let text = env_file("chroot", 2);
+        let vars: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            vars,
+            [
+                "PATH=/usr/bin:/bin:/bootstrap/bin",
+                "SOURCE_DATE_EPOCH=0",
+                "TZ=UTC",
+                "LC_ALL=C",
+                "LANG=C",
+                "HOME=/tmp",
+                "TMPDIR=/tmp",
+                "BOOTSTRAP_MODE=chroot",
+                "JOBS=2",
+            ]
         );
     }
 
     #[test]
     fn marker_round_trip() {
-        let m = marker("chroot", "gcc", "abc");
-        assert_eq!(marker_value(&m, "seed_cc").as_deref(), Some("gcc"));
-        assert_eq!(marker_value(&m, "seed_id").as_deref(), Some("abc"));
-        assert_eq!(marker_value(&m, "nope"), None);
+        let m = Marker {
+            mode: "chroot".into(),
+            seed_cc: "gcc".into(),
+            seed_id: "abc".into(),
+        };
+        assert_eq!(Marker::parse(&m.render()), m);
+    }
+
+    #[test]
+    fn a_target_started_with_another_seed_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let m = Marker {
+            mode: "chroot".into(),
+            seed_cc: "gcc".into(),
+            seed_id: "abc".into(),
+        };
+        assert!(!m.claim(t.path()).unwrap(), "a new target");
+        assert!(m.claim(t.path()).unwrap(), "the same seed resumes");
+        let other = Marker {
+            seed_cc: "clang".into(),
+            seed_id: "def".into(),
+            ..m.clone()
+        };
+        let e = other.claim(t.path()).unwrap_err().to_string();
+        assert!(e.contains("another seed") && e.contains("gcc"), "{e}");
+    }
+
+    #[test]
+    fn fresh_deletes_only_our_own_targets() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("x");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("precious"), "").unwrap();
+        let e = prepare_dir(&dir, true).unwrap_err().to_string();
+        assert!(e.contains("refusing"), "{e}");
+        assert!(dir.join("precious").exists());
+        fs::create_dir_all(dir.join("bootstrap")).unwrap();
+        fs::write(dir.join(MARKER), "").unwrap();
+        prepare_dir(&dir, true).unwrap();
+        assert!(dir.is_dir() && !dir.join("precious").exists());
     }
 
     #[test]

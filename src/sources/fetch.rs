@@ -13,10 +13,25 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::download::{self, Downloader, Failure, Retry};
-use crate::fsutil;
-use crate::mirrors::join_url;
-use crate::project::Distfile;
+use crate::model::project::Distfile;
+use crate::sources::download::{self, Downloader, Failure, Retry};
+use crate::sources::mirrors::join_url;
+use crate::util::fsutil;
+
+/// `$XDG_CACHE_HOME/bootstrap/distfiles` (or `~/.cache/...`): a cache that
+/// outlives targets, used when neither `--distfiles` nor the settings file
+/// names one.
+pub fn default_distfiles() -> Result<PathBuf> {
+    let cache = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(c) => PathBuf::from(c),
+        None => {
+            let home = std::env::var_os("HOME")
+                .context("neither XDG_CACHE_HOME nor HOME is set; use --distfiles")?;
+            Path::new(&home).join(".cache")
+        }
+    };
+    Ok(cache.join("bootstrap").join("distfiles"))
+}
 
 #[derive(Debug, Clone)]
 pub struct Options {

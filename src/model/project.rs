@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::condition::Values;
-use crate::diag::{Diagnostic, Diagnostics, Invalid};
-use crate::manifest::{Manifest, Step, StepKind, STAGES};
-use crate::recipe::{Recipe, SourceFile};
-use crate::sums::Sums;
+use crate::model::condition::Values;
+use crate::model::diag::{Diagnostic, Diagnostics, Invalid};
+use crate::model::manifest::{Manifest, Step, StepKind, STAGES};
+use crate::model::recipe::{Recipe, SourceFile};
+use crate::model::sums::Sums;
 
 pub const MANIFEST: &str = "parts.toml";
 pub const SOURCE_SUMS: &str = "SHA256SUMS.sources";
@@ -234,7 +234,7 @@ fn check_sources(recipes: &BTreeMap<String, Recipe>, sums: &Sums, diags: &mut Di
 fn check_unused_dirs(root: &Path, recipes: &BTreeMap<String, Recipe>, diags: &mut Diagnostics) {
     for stage in STAGES {
         let dir = root.join(stage);
-        let Ok(entries) = crate::fsutil::sorted_entries(&dir) else {
+        let Ok(entries) = crate::util::fsutil::sorted_entries(&dir) else {
             continue;
         };
         for e in entries {

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::fsutil;
+use crate::util::fsutil;
 
 /// What one step installed: path (relative, no leading slash) → sha256 for
 /// files, or "-> target" for symlinks.
@@ -94,7 +94,7 @@ impl Records {
             } else {
                 let (h, p) = l
                     .split_once("  ")
-                    .filter(|(h, _)| crate::sums::is_sha256_hex(h))
+                    .filter(|(h, _)| crate::model::sums::is_sha256_hex(h))
                     .with_context(|| format!("{}: expected '<sha256>  <path>'", at()))?;
                 let Some((_, rec)) = steps.last_mut() else {
                     bail!("{}: file before any '# step'", at())

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Diagnostics, SourceText};
+use crate::model::diag::{Diagnostic, Diagnostics, SourceText};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -54,7 +54,7 @@ impl Sums {
                 ));
                 continue;
             };
-            if !crate::recipe::valid_file_name(name) {
+            if !crate::model::recipe::valid_file_name(name) {
                 diags.push(source.at_line(line, format!("invalid file name '{name}'")));
                 continue;
             }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::util::fsutil;
+
 /// The modules a QEMU run needs for its disk and filesystem; a kernel that
 /// has them built in simply has no such entries (see `resolve`).
 pub const WANTED: &[&str] = &["virtio_pci", "virtio_blk", "ext4"];
@@ -154,6 +156,70 @@ impl Index {
     pub fn resolve(&self, wanted: &[&str]) -> Result<Vec<String>> {
         self.deps.resolve(wanted, &self.builtin)
     }
+}
+
+/// Disk controllers of real machines, for `--bare-metal` (SATA, SCSI disks,
+/// NVMe, USB sticks behind xHCI/EHCI).
+pub const BARE_METAL_MODULES: &[&str] = &[
+    "ahci",
+    "sd_mod",
+    "nvme",
+    "xhci_pci",
+    "ehci_pci",
+    "usb_storage",
+    "uas",
+];
+
+/// Copy `kernel`'s modules (the closure of WANTED) into
+/// `root/bootstrap/modules/<release>/` with an `order` file for the runner.
+pub fn add_modules(
+    root: &Path,
+    kernel: &Path,
+    modules_dir: Option<&Path>,
+    optional: &[&str],
+) -> Result<usize> {
+    let image = std::fs::read(kernel).with_context(|| kernel.display().to_string())?;
+    let release = bzimage_release(&image).with_context(|| kernel.display().to_string())?;
+    if modules_dir.is_none() && !Path::new("/lib/modules").join(&release).is_dir() {
+        // A kernel built for this job usually has the drivers built in and
+        // no modules installed here; if not, sysb will say it found no disk.
+        eprintln!("bootstrap: warning: no /lib/modules/{release}; assuming {} has virtio and ext4 built in (else pass --modules DIR)", kernel.display());
+        return Ok(0);
+    }
+    let index = Index::load(&match modules_dir {
+        Some(d) => d.to_path_buf(),
+        None => Path::new("/lib/modules").join(&release),
+    })?;
+    let list = index.resolve(WANTED)?;
+    // ext4 needs a crc32c implementation through the crypto API, a soft
+    // dependency that modules.dep does not list.
+    let mut extra = index.resolve(&["crc32c_generic"]).unwrap_or_default();
+    // Drivers a real machine's disk may need; each only if this kernel has it.
+    for m in optional {
+        if let Ok(more) = index.resolve(&[m]) {
+            extra.extend(more);
+        }
+    }
+    let dir = &index.dir;
+    let dest = root.join("bootstrap/modules").join(&release);
+    std::fs::create_dir_all(&dest)?;
+    let mut order = String::new();
+    for m in extra.iter().chain(list.iter()) {
+        if order.lines().any(|l| l == m) {
+            continue;
+        }
+        let to = dest.join(m);
+        std::fs::create_dir_all(to.parent().unwrap_or(&dest))?;
+        if m.ends_with(".ko") {
+            std::fs::copy(dir.join(m), &to).with_context(|| format!("copying module {m}"))?;
+        } else {
+            bail!("module {m} is compressed; this kernel's modules would need decompressing first");
+        }
+        order.push_str(m);
+        order.push('\n');
+    }
+    fsutil::write_atomic(&dest.join("order"), order.as_bytes())?;
+    Ok(order.lines().count())
 }
 
 #[cfg(test)]

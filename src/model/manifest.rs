@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::condition::{Cond, OptionKind, Schema, Value, Values};
-use crate::diag::{Diagnostics, SourceText};
+use crate::model::condition::{Cond, OptionKind, Schema, Value, Values};
+use crate::model::diag::{Diagnostics, SourceText};
 
 pub const STAGES: [&str; 3] = ["sysa", "sysb", "sysc"];
 /// The built-in option every run sets from its subcommand.
@@ -126,7 +126,7 @@ impl Manifest {
         let source = match SourceText::read(path) {
             Ok(s) => s,
             Err(e) => {
-                diags.push(crate::diag::Diagnostic::file(
+                diags.push(crate::model::diag::Diagnostic::file(
                     path,
                     format!("cannot read: {e}"),
                 ));

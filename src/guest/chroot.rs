@@ -243,6 +243,51 @@ pub fn apply(ops: &[Op], sys: &dyn Sys) -> Result<(), (usize, nix::Error)> {
     Ok(())
 }
 
+/// The runner of `stage`, to be started inside the chroot target `root`:
+/// before exec the child applies `plan(root)` (namespaces, mounts, chroot),
+/// with the host's signal handlers reset. Run it with `supervise`.
+pub fn runner_command(root: &Path, stage: &str) -> Result<std::process::Command> {
+    use nix::sys::signal::{self, SigHandler, Signal};
+    use std::os::unix::process::CommandExt;
+
+    let root = prepare_mount_points(root)?;
+    let ops = plan(&root)?;
+    // Built before the fork: the child may only make syscalls.
+    let messages: Vec<CString> = ops
+        .iter()
+        .map(|op| {
+            CString::new(format!(
+                "bootstrap: setting up the chroot failed at {op:?}\n"
+            ))
+            .unwrap_or_default()
+        })
+        .collect();
+    let mut cmd = std::process::Command::new("/bootstrap/runner");
+    cmd.args(["--stage", stage])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin");
+    // SAFETY: only async-signal-safe calls (sigaction, the mount and chroot
+    // syscalls, write) on memory prepared before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            for s in [
+                Signal::SIGINT,
+                Signal::SIGTERM,
+                Signal::SIGHUP,
+                Signal::SIGPIPE,
+            ] {
+                signal::signal(s, SigHandler::SigDfl)?;
+            }
+            apply(&ops, &Linux).map_err(|(i, e)| {
+                let m = &messages[i];
+                let _ = nix::unistd::write(std::io::stderr(), m.as_bytes());
+                std::io::Error::from_raw_os_error(e as i32)
+            })
+        });
+    }
+    Ok(cmd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

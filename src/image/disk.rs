@@ -35,7 +35,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::fsutil;
+use crate::util::fsutil;
 
 /// Where the partition starts: 1 MiB, the usual alignment.
 pub const PARTITION_OFFSET: u64 = 1 << 20;
@@ -639,9 +639,35 @@ fn find_tool(name: &str) -> Result<PathBuf> {
     bail!("{name} not found in PATH, /usr/sbin or /sbin: install e2fsprogs (apt-get install e2fsprogs)")
 }
 
+/// "2G", "512M", "1048576" → bytes.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, mul) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1u64 << 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 1 << 30),
+        Some((i, 'T' | 't')) => (&s[..i], 1 << 40),
+        _ => (s, 1),
+    };
+    let n: u64 = num
+        .parse()
+        .with_context(|| format!("size '{s}': expected a number with an optional K, M, G or T"))?;
+    n.checked_mul(mul)
+        .with_context(|| format!("size '{s}' is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
+        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
 
     const UUID: &str = "5eed0000-b007-4000-8000-000000000001";
 

@@ -84,7 +84,7 @@ pub fn unpack(archive: &Path, dest: &Path) -> Result<()> {
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging)?;
     let r = extract_checked(archive, &staging).and_then(|()| {
-        let entries = crate::fsutil::sorted_entries(&staging)?;
+        let entries = crate::util::fsutil::sorted_entries(&staging)?;
         let single_dir = entries.len() == 1 && fs::symlink_metadata(&entries[0])?.is_dir();
         if single_dir {
             fs::rename(&entries[0], dest)?;

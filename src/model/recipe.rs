@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{Diagnostic, Diagnostics, SourceText};
+use crate::model::diag::{Diagnostic, Diagnostics, SourceText};
 
 #[derive(Debug, Clone)]
 pub struct Recipe {
@@ -180,7 +180,7 @@ impl Recipe {
         // Patches are applied in name order; anything else there is a mistake.
         let patches = dir.join("patches");
         if patches.is_dir() {
-            match crate::fsutil::sorted_entries(&patches) {
+            match crate::util::fsutil::sorted_entries(&patches) {
                 Ok(entries) => {
                     for p in entries {
                         let name = p.file_name().unwrap_or_default().to_string_lossy();
@@ -217,7 +217,7 @@ impl Recipe {
         if !dir.is_dir() {
             return Ok(vec![]);
         }
-        Ok(crate::fsutil::sorted_entries(&dir)?
+        Ok(crate::util::fsutil::sorted_entries(&dir)?
             .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "patch"))
             .collect())

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::fsutil::hex;
+use crate::util::fsutil::hex;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {

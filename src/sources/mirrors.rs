@@ -114,7 +114,7 @@ pub fn from_apt(etc_apt: &Path) -> Vec<String> {
     if let Ok(t) = std::fs::read_to_string(etc_apt.join("sources.list")) {
         sources.extend(parse_list(&t));
     }
-    if let Ok(entries) = crate::fsutil::sorted_entries(&etc_apt.join("sources.list.d")) {
+    if let Ok(entries) = crate::util::fsutil::sorted_entries(&etc_apt.join("sources.list.d")) {
         for e in entries {
             let Ok(t) = std::fs::read_to_string(&e) else {
                 continue;
@@ -138,6 +138,35 @@ pub fn from_apt(etc_apt: &Path) -> Vec<String> {
         }
     }
     bases
+}
+
+/// The Debian archive bases to try: `flag` (`--debian-mirror`), else the
+/// environment variable, else `config` (the settings file), else every
+/// Debian archive in the host's apt sources.
+pub fn debian_bases(flag: Option<&str>, config: Option<&str>, etc_apt: &Path) -> Vec<String> {
+    let env = std::env::var(DEBIAN_MIRROR_ENV)
+        .ok()
+        .filter(|v| !v.is_empty());
+    match flag
+        .map(str::to_string)
+        .or(env)
+        .or(config.map(str::to_string))
+    {
+        Some(m) => vec![m],
+        None => from_apt(etc_apt),
+    }
+}
+
+/// `--mirror` directories: the command line's, then the settings file's;
+/// each must be an http(s):// or file:// URL.
+pub fn flat_mirrors(flags: &[String], config: &[String]) -> anyhow::Result<Vec<String>> {
+    let all: Vec<String> = flags.iter().chain(config).cloned().collect();
+    for m in &all {
+        if !(m.starts_with("http://") || m.starts_with("https://") || m.starts_with("file://")) {
+            anyhow::bail!("mirror '{m}' must start with http://, https:// or file://");
+        }
+    }
+    Ok(all)
 }
 
 /// Join a base URL and a relative path with exactly one slash.
@@ -193,6 +222,33 @@ mod tests {
         assert_eq!(
             from_apt(dir.path()),
             vec!["http://m.example/debian".to_string()]
+        );
+    }
+
+    #[test]
+    fn the_flag_beats_the_settings_file_which_beats_apt() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(
+            t.path().join("sources.list"),
+            "deb http://apt.invalid/debian bookworm main\n",
+        )
+        .unwrap();
+        let flag = "http://flag.invalid/debian";
+        let conf = "http://conf.invalid/debian";
+        assert_eq!(debian_bases(Some(flag), Some(conf), t.path()), [flag]);
+        // The environment variable sits between the two; only check the
+        // rest when the test's own environment does not set it.
+        if std::env::var_os(DEBIAN_MIRROR_ENV).is_none() {
+            assert_eq!(debian_bases(None, Some(conf), t.path()), [conf]);
+            assert_eq!(
+                debian_bases(None, None, t.path()),
+                ["http://apt.invalid/debian"]
+            );
+        }
+        assert!(flat_mirrors(&["ftp://x".into()], &[]).is_err());
+        assert_eq!(
+            flat_mirrors(&["file:///a".into()], &["http://b".into()]).unwrap(),
+            ["file:///a", "http://b"]
         );
     }
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::condition::{OptionKind, Schema, Value};
-use crate::diag::{Diagnostics, Invalid, SourceText};
+use crate::model::condition::{OptionKind, Schema, Value};
+use crate::model::diag::{Diagnostics, Invalid, SourceText};
 
 #[derive(Debug, Default, Clone)]
 pub struct Config {
@@ -44,7 +44,7 @@ impl Config {
     pub fn load(path: &Path, schema: &Schema) -> Result<Config, Invalid> {
         let mut diags = Diagnostics::default();
         let source = SourceText::read(path).map_err(|e| {
-            Invalid(vec![crate::diag::Diagnostic::file(
+            Invalid(vec![crate::model::diag::Diagnostic::file(
                 path,
                 format!("cannot read: {e}"),
             )])
@@ -55,7 +55,7 @@ impl Config {
         for (k, v) in &raw.options {
             let name = k.get_ref();
             let value = match (schema.get(name), v.get_ref()) {
-                (Some(_), _) if name == crate::manifest::MODE => {
+                (Some(_), _) if name == crate::model::manifest::MODE => {
                     diags.push(source.at(k.span(), "mode is set by the run subcommand"));
                     continue;
                 }

@@ -4,16 +4,17 @@
 //! onto it, and sysc runs from the disk. The host builds the initramfs
 //! (sysa + sysb, the kexec kernel, kernel modules) and the disk image (sysc's
 //! plan, recipes, sources and distfiles), starts QEMU with the serial
-//! console on stdout, and supervises it (`console::supervise`).
+//! console on stdout, and supervises it (`supervise`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
-use crate::console::{self, Outcome};
-use crate::{fsutil, initramfs, kmod};
+use crate::guest::supervise::{self, Outcome};
+use crate::image::initramfs;
+use crate::util::fsutil;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Accel {
@@ -26,35 +27,6 @@ pub enum Accel {
 /// Kernel command line of every boot; the runner adds bootstrap.stage=.
 pub const CMDLINE: &str = "console=ttyS0 panic=-1 loglevel=4 rdinit=/init";
 pub const QEMU: &str = "qemu-system-x86_64";
-/// Disk controllers of real machines, for `--bare-metal` (SATA, SCSI disks,
-/// NVMe, USB sticks behind xHCI/EHCI).
-pub const BARE_METAL_MODULES: &[&str] = &[
-    "ahci",
-    "sd_mod",
-    "nvme",
-    "xhci_pci",
-    "ehci_pci",
-    "usb_storage",
-    "uas",
-];
-
-/// "2G", "512M", "1048576" → bytes.
-pub fn parse_size(s: &str) -> Result<u64> {
-    let s = s.trim();
-    let (num, mul) = match s.char_indices().last() {
-        Some((i, 'K' | 'k')) => (&s[..i], 1u64 << 10),
-        Some((i, 'M' | 'm')) => (&s[..i], 1 << 20),
-        Some((i, 'G' | 'g')) => (&s[..i], 1 << 30),
-        Some((i, 'T' | 't')) => (&s[..i], 1 << 40),
-        _ => (s, 1),
-    };
-    let n: u64 = num
-        .parse()
-        .with_context(|| format!("size '{s}': expected a number with an optional K, M, G or T"))?;
-    n.checked_mul(mul)
-        .with_context(|| format!("size '{s}' is too large"))
-}
-
 /// The newest /boot/vmlinuz-* when no --kernel is given.
 pub fn default_kernel() -> Result<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir("/boot")
@@ -70,58 +42,6 @@ pub fn default_kernel() -> Result<PathBuf> {
         .unwrap_or_default();
     v.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     v.pop().context("no /boot/vmlinuz-* on this machine; pass --kernel FILE (e.g. after apt-get install linux-image-cloud-amd64)")
-}
-
-/// Copy `kernel`'s modules (the closure of kmod::WANTED) into
-/// `root/bootstrap/modules/<release>/` with an `order` file for the runner.
-pub fn add_modules(
-    root: &Path,
-    kernel: &Path,
-    modules_dir: Option<&Path>,
-    optional: &[&str],
-) -> Result<usize> {
-    let image = std::fs::read(kernel).with_context(|| kernel.display().to_string())?;
-    let release = kmod::bzimage_release(&image).with_context(|| kernel.display().to_string())?;
-    if modules_dir.is_none() && !Path::new("/lib/modules").join(&release).is_dir() {
-        // A kernel built for this job usually has the drivers built in and
-        // no modules installed here; if not, sysb will say it found no disk.
-        eprintln!("bootstrap: warning: no /lib/modules/{release}; assuming {} has virtio and ext4 built in (else pass --modules DIR)", kernel.display());
-        return Ok(0);
-    }
-    let index = kmod::Index::load(&match modules_dir {
-        Some(d) => d.to_path_buf(),
-        None => Path::new("/lib/modules").join(&release),
-    })?;
-    let list = index.resolve(kmod::WANTED)?;
-    // ext4 needs a crc32c implementation through the crypto API, a soft
-    // dependency that modules.dep does not list.
-    let mut extra = index.resolve(&["crc32c_generic"]).unwrap_or_default();
-    // Drivers a real machine's disk may need; each only if this kernel has it.
-    for m in optional {
-        if let Ok(more) = index.resolve(&[m]) {
-            extra.extend(more);
-        }
-    }
-    let dir = &index.dir;
-    let dest = root.join("bootstrap/modules").join(&release);
-    std::fs::create_dir_all(&dest)?;
-    let mut order = String::new();
-    for m in extra.iter().chain(list.iter()) {
-        if order.lines().any(|l| l == m) {
-            continue;
-        }
-        let to = dest.join(m);
-        std::fs::create_dir_all(to.parent().unwrap_or(&dest))?;
-        if m.ends_with(".ko") {
-            std::fs::copy(dir.join(m), &to).with_context(|| format!("copying module {m}"))?;
-        } else {
-            bail!("module {m} is compressed; this kernel's modules would need decompressing first");
-        }
-        order.push_str(m);
-        order.push('\n');
-    }
-    fsutil::write_atomic(&dest.join("order"), order.as_bytes())?;
-    Ok(order.lines().count())
 }
 
 pub struct Vm<'a> {
@@ -217,27 +137,19 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
         accel: Accel::Kvm,
         stage: "probe",
     };
-    let w = console::supervise(
-        vm.command(),
-        &work.join("kvm-probe.log"),
-        Duration::from_secs(20),
-        &|| false,
-    )?;
-    Ok(w.outcome == Some(Outcome::Done))
+    let opts = supervise::Options {
+        log: &work.join("kvm-probe.log"),
+        silence: Duration::from_secs(20),
+        interrupted: &|| false,
+        sweep_orphans: false,
+    };
+    let w = supervise::supervise(vm.command(), &opts)?;
+    Ok(w.outcome == Outcome::Done)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
-        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
-        assert_eq!(parse_size("4096").unwrap(), 4096);
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("99999999999T").is_err());
-    }
 
     #[test]
     fn command_line() {

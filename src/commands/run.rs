@@ -1,0 +1,79 @@
+//! `bootstrap run`: its arguments, and the choice between a chroot run
+//! (`run_chroot`) and a machine run (`run_vm`: QEMU or bare metal).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use bootstrap::guest::qemu;
+
+use super::{run_chroot, run_vm, Global, SeedArgs, SourceArgs};
+
+#[derive(Args)]
+#[group(id = "mode", required = true, args = ["chroot", "qemu", "bare_metal"])]
+pub struct RunArgs {
+    /// Run sysa then sysc in a chroot on this machine (needs root).
+    #[arg(long)]
+    pub chroot: bool,
+    /// Boot sysa in QEMU, kexec into sysb, switch_root onto the disk, run sysc.
+    #[arg(long)]
+    pub qemu: bool,
+    /// Write the seed initramfs, the kernel and the disk image for a real
+    /// machine into --output DIR, with instructions.
+    #[arg(long, requires = "output")]
+    pub bare_metal: bool,
+    /// Where --bare-metal writes its files.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// The target directory [default: build/chroot or build/qemu in the project]
+    #[arg(long, value_name = "DIR")]
+    pub target: Option<PathBuf>,
+    /// Delete the target's previous run and start over (default: resume).
+    #[arg(long)]
+    pub fresh: bool,
+    /// Cores the build steps may use (exported to steps as JOBS).
+    #[arg(short = 'j', long = "cores", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Seconds the guest may print nothing before it is stopped.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    pub silence_timeout: u64,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+    #[command(flatten)]
+    pub src: SourceArgs,
+    #[command(flatten)]
+    pub vm: VmArgs,
+}
+
+#[derive(Args)]
+pub struct VmArgs {
+    /// Kernel that boots sysa [default: the newest /boot/vmlinuz-*]
+    #[arg(long, value_name = "FILE")]
+    pub kernel: Option<PathBuf>,
+    /// Kernel sysa kexecs into for sysb [default: --kernel]
+    #[arg(long, value_name = "FILE")]
+    pub kexec_kernel: Option<PathBuf>,
+    /// Modules of --kernel [default: /lib/modules/<its version>]
+    #[arg(long, value_name = "DIR")]
+    pub modules: Option<PathBuf>,
+    /// Guest memory.
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub memory: u32,
+    /// Size of the target disk image (K, M, G suffixes).
+    #[arg(long, default_value = "2G", value_name = "SIZE")]
+    pub target_size: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub accel: qemu::Accel,
+}
+
+pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
+    if a.qemu {
+        run_vm::qemu(g, a)
+    } else if a.bare_metal {
+        run_vm::bare_metal(g, a)
+    } else {
+        run_chroot::run(g, a)
+    }
+}

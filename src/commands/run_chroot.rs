@@ -1,0 +1,103 @@
+//! `bootstrap run --chroot`: sysa then sysc in an isolated chroot on this
+//! machine, resumable.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+
+use bootstrap::guest::supervise::{self, Outcome};
+use bootstrap::guest::{chroot, interrupt};
+use bootstrap::image::target::{self, Marker};
+use bootstrap::model::stages::{self, Mode, Place};
+use bootstrap::seed;
+
+use super::run::RunArgs;
+use super::{report, sources_or_fail, Global, Report};
+
+pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
+    if !nix::unistd::geteuid().is_root() {
+        bail!("run --chroot needs root (mount namespace, mounts, chroot); run it with sudo");
+    }
+    let (project, config) = g.load()?;
+    let mode = Mode::Chroot;
+    let target_dir = a
+        .target
+        .clone()
+        .unwrap_or_else(|| target::default_dir(&project.root, mode));
+    let values = project
+        .manifest
+        .values(Some(mode.as_str()), &config.options);
+    let stages = stages::placed(&project, mode, Place::Chroot, &values)?;
+
+    target::prepare_dir(&target_dir, a.fresh)?;
+    let root = target_dir.canonicalize()?;
+    let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
+    let work = target::host_work(&root);
+    let (seed_dir, seed_id) = seed::cached(&project, &distfiles, &a.seed.seed_cc, &work)?;
+    let marker = Marker {
+        mode: mode.as_str().into(),
+        seed_cc: a.seed.seed_cc.clone(),
+        seed_id,
+    };
+    if marker.claim(&root)? {
+        eprintln!("bootstrap: resuming the run in {}", root.display());
+    }
+    let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
+    let jobs = a.jobs.or(config.jobs).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let inputs = target::Inputs {
+        project: &project,
+        distfiles: &distfiles,
+        runner: &runner,
+        seed: &seed_dir,
+        mode,
+        jobs,
+        work: &work,
+    };
+    target::lay(&root, &inputs, &stages)?;
+
+    interrupt::install_handler()?;
+    let logs = root.join("bootstrap/logs");
+    std::fs::create_dir_all(&logs)?;
+    let console = logs.join("console.log");
+    // Steps may leave processes behind that change their process group;
+    // as their subreaper we find and kill them when the stage ends.
+    nix::sys::prctl::set_child_subreaper(true)?;
+    for (stage, _) in &stages {
+        let opts = supervise::Options {
+            log: &console,
+            silence: Duration::from_secs(a.silence_timeout),
+            interrupted: &interrupt::interrupted,
+            sweep_orphans: true,
+        };
+        let w = supervise::supervise(chroot::runner_command(&root, stage)?, &opts)?;
+        if w.outcome != Outcome::Done {
+            let host_log = |guest: &str| {
+                let p = root.join(guest.trim_start_matches('/'));
+                p.is_file().then_some(p)
+            };
+            return Ok(report(
+                &w,
+                &Report {
+                    resume: Some(format!(
+                        "bootstrap run --chroot --target {}",
+                        root.display()
+                    )),
+                    console: &console,
+                    logs: format!("logs: {}", logs.display()),
+                    host_log: &host_log,
+                },
+            ));
+        }
+    }
+    println!(
+        "bootstrap: finished in {}; check it with `bootstrap verify --target {}`",
+        root.display(),
+        root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

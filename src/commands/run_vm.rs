@@ -1,0 +1,251 @@
+//! `bootstrap run --qemu` and `run --bare-metal`: the seed initramfs (sysa
+//! and sysb, the kexec kernel, its modules) and the disk image (sysc), then
+//! either booted in QEMU and supervised, or written out with instructions
+//! for a real machine.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use bootstrap::guest::supervise::{self, Outcome};
+use bootstrap::guest::{interrupt, qemu};
+use bootstrap::image::target::{self, Marker};
+use bootstrap::image::{disk, initramfs, kmod};
+use bootstrap::model::stages::{self, Mode, Place};
+use bootstrap::seed;
+use bootstrap::util::fsutil;
+
+use super::run::RunArgs;
+use super::{report, sources_or_fail, Global, Report};
+
+/// What a VM (or a real machine) needs.
+struct Built {
+    initrd: PathBuf,
+    image: PathBuf,
+    kernel: PathBuf,
+    runner: PathBuf,
+    cores: u32,
+}
+
+/// Build the seed initramfs and the disk image for `mode` into `root`;
+/// host-side work goes to `work`.
+fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -> Result<Built> {
+    let (project, config) = g.load()?;
+    let values = project
+        .manifest
+        .values(Some(mode.as_str()), &config.options);
+    let ram = stages::placed(&project, mode, Place::Ram, &values)?;
+    let on_disk = stages::placed(&project, mode, Place::Disk, &values)?;
+    let size = disk::parse_size(&a.vm.target_size)?;
+
+    let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
+    let (seed_dir, seed_id) = seed::cached(&project, &distfiles, &a.seed.seed_cc, work)?;
+    Marker {
+        mode: mode.as_str().into(),
+        seed_cc: a.seed.seed_cc.clone(),
+        seed_id,
+    }
+    .write(root)?;
+    let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
+    let kernel = match &a.vm.kernel {
+        Some(k) => k.clone(),
+        None => qemu::default_kernel()?,
+    };
+    let kexec_kernel = a.vm.kexec_kernel.clone().unwrap_or_else(|| kernel.clone());
+    let cores = a.jobs.unwrap_or(2).max(1) as u32;
+    let inputs = target::Inputs {
+        project: &project,
+        distfiles: &distfiles,
+        runner: &runner,
+        seed: &seed_dir,
+        mode,
+        jobs: cores as usize,
+        work,
+    };
+
+    let iroot = work.join("initramfs-root");
+    fsutil::remove_any(&iroot)?;
+    target::lay(&iroot, &inputs, &ram)?;
+    std::fs::create_dir_all(iroot.join("bootstrap/kexec"))?;
+    std::fs::copy(&kexec_kernel, iroot.join("bootstrap/kexec/kernel"))
+        .with_context(|| kexec_kernel.display().to_string())?;
+    std::fs::write(
+        iroot.join("bootstrap/kexec/cmdline"),
+        format!("{}\n", qemu::CMDLINE),
+    )?;
+    let optional = if mode == Mode::BareMetal {
+        kmod::BARE_METAL_MODULES
+    } else {
+        &[]
+    };
+    let own_modules = |k: &Path| {
+        if *k == kernel {
+            a.vm.modules.as_deref()
+        } else {
+            None
+        }
+    };
+    let n = kmod::add_modules(&iroot, &kexec_kernel, own_modules(&kexec_kernel), optional)?;
+    eprintln!(
+        "bootstrap: {n} kernel modules for {}",
+        kexec_kernel.display()
+    );
+    if kexec_kernel != kernel {
+        kmod::add_modules(&iroot, &kernel, a.vm.modules.as_deref(), optional)?;
+    }
+    std::os::unix::fs::symlink("bootstrap/runner", iroot.join("init"))?;
+    let initrd = root.join("initramfs.cpio.gz");
+    initramfs::write(
+        &iroot,
+        &initramfs::standard_nodes(),
+        0,
+        initramfs::Compression::Gzip,
+        &initrd,
+    )?;
+
+    let droot = work.join("disk-root");
+    fsutil::remove_any(&droot)?;
+    target::lay(&droot, &inputs, &on_disk)?;
+    let image = root.join("disk.img");
+    disk::build_image(
+        &droot,
+        &image,
+        size,
+        target::DISK_LABEL,
+        target::DISK_UUID,
+        0,
+    )?;
+    Ok(Built {
+        initrd,
+        image,
+        kernel,
+        runner,
+        cores,
+    })
+}
+
+pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
+    let out = a
+        .output
+        .as_ref()
+        .context("--bare-metal needs --output DIR")?;
+    target::prepare_dir(out, true)?;
+    let root = out.canonicalize()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("bootstrap-bare-metal-")
+        .tempdir()?;
+    let b = build_system(g, a, Mode::BareMetal, &root, tmp.path())?;
+    let kernel_name = b
+        .kernel
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    std::fs::copy(&b.kernel, root.join(&kernel_name))?;
+    std::fs::write(root.join("README.txt"), bare_metal_readme(&kernel_name))?;
+    for f in [&b.initrd, &b.image] {
+        println!("{}  {}", fsutil::sha256_file(f)?, f.display());
+    }
+    println!(
+        "bootstrap: wrote {} (see README.txt there); the same inputs give the same bytes",
+        root.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How to boot what `--bare-metal` wrote.
+fn bare_metal_readme(kernel_name: &str) -> String {
+    format!(
+        "bootstrap for a real machine\n\n\
+         - {kernel_name}: the kernel that boots sysa (and, kexec'd, sysb)\n\
+         - initramfs.cpio.gz: the sysa seed (runner, tcc-seed, sources, plan, disk drivers)\n\
+         - disk.img: the target disk, an MBR and one ext4 partition labelled {label}\n\n\
+         1. Write disk.img to the disk that is to receive the system (all data on it is lost):\n\
+         \x20  dd if=disk.img of=/dev/DISK bs=4M conv=fsync\n\
+         2. Boot {kernel_name} with initramfs.cpio.gz from any boot loader, with this command line:\n\
+         \x20  {cmdline} bootstrap.stage=sysa\n\
+         \x20  (change console= to the machine's console; the runner writes its progress there).\n\
+         3. sysa runs in RAM, kexecs into sysb, which finds the disk by its label {label} (not by\n\
+         \x20  name), moves onto it and runs sysc. The last console line is `bootstrap: done` or\n\
+         \x20  `bootstrap: FAILED at <step> (log: <path>)`; logs and records stay on the disk\n\
+         \x20  under /bootstrap. The machine powers off at the end.\n",
+        label = target::DISK_LABEL,
+        cmdline = qemu::CMDLINE,
+    )
+}
+
+pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
+    let target_dir = match &a.target {
+        Some(t) => t.clone(),
+        None => target::default_dir(&g.project_root()?, Mode::Qemu),
+    };
+    // A QEMU run starts over: the disk image is rebuilt every time.
+    target::prepare_dir(&target_dir, true)?;
+    let root = target_dir.canonicalize()?;
+    let work = target::host_work(&root);
+    let b = build_system(g, a, Mode::Qemu, &root, &work)?;
+
+    let accel = match a.vm.accel {
+        qemu::Accel::Auto if qemu::kvm_works(qemu::QEMU, &b.kernel, &b.runner, &work)? => {
+            qemu::Accel::Kvm
+        }
+        qemu::Accel::Auto => {
+            eprintln!("bootstrap: KVM does not boot a guest here; using TCG");
+            qemu::Accel::Tcg
+        }
+        other => other,
+    };
+    interrupt::install_handler()?;
+    let vm = qemu::Vm {
+        qemu: qemu::QEMU,
+        kernel: &b.kernel,
+        initrd: &b.initrd,
+        disk: Some(&b.image),
+        memory_mib: a.vm.memory,
+        cores: b.cores,
+        accel,
+        stage: "sysa",
+    };
+    let console = root.join("console.log");
+    let opts = supervise::Options {
+        log: &console,
+        silence: Duration::from_secs(a.silence_timeout),
+        interrupted: &interrupt::interrupted,
+        sweep_orphans: false,
+    };
+    let w = supervise::supervise(vm.command(), &opts)?;
+
+    // The disk keeps what sysb and sysc wrote; copy it out for inspection and verify.
+    let results = root.join("root");
+    if let Err(e) = disk::extract_dir(&b.image, "/", &results) {
+        eprintln!(
+            "bootstrap: could not copy the results out of {}: {e:#}",
+            b.image.display()
+        );
+    }
+    if w.outcome == Outcome::Done {
+        println!(
+            "bootstrap: finished; the disk is {} ({} kernel boots), results copied to {}",
+            b.image.display(),
+            w.boots,
+            results.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let host_log = |guest: &str| {
+        let p = results.join(guest.trim_start_matches('/'));
+        p.is_file().then_some(p)
+    };
+    Ok(report(
+        &w,
+        &Report {
+            // A QEMU run starts over (see above): nothing to resume yet.
+            resume: None,
+            console: &console,
+            logs: format!("console: {}", console.display()),
+            host_log: &host_log,
+        },
+    ))
+}

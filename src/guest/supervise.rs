@@ -1,0 +1,433 @@
+//! The one guest supervisor, for the chroot runner and for QEMU alike. The
+//! guest is any command whose stdout is a console speaking the runner's
+//! protocol (tests use shell scripts). The host streams every line to the
+//! terminal and the console log, follows the protocol, and stops the guest
+//! when the user interrupts or when it prints nothing for longer than the
+//! silence timeout, reporting the tail of its console instead of waiting on
+//! it forever.
+//!
+//! One rule decides the result: the first final protocol line
+//! (`bootstrap: done` or `bootstrap: FAILED at ...`) or host verdict
+//! (interrupted, silent) wins; nothing printed while the guest is being
+//! stopped overrides it. A guest that ends without either has `Exited`.
+//!
+//! One stop policy: SIGINT to the guest's process group (the runner's steps
+//! die as from a Ctrl-C, QEMU exits cleanly), then SIGKILL after
+//! `STOP_GRACE`. Whatever is left in the group afterwards is killed.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
+
+use crate::guest::protocol::{self, Event};
+
+/// Lines of console kept for a failure report.
+pub const TAIL: usize = 25;
+/// Time a guest gets between SIGINT and SIGKILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// What decided the end of a guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// `what` is a step (or plan file); `detail` is `log: <path>` or a reason.
+    Failed {
+        what: String,
+        detail: String,
+    },
+    /// The user interrupted the host tool; the guest was stopped.
+    Interrupted,
+    /// Nothing printed for `after`: the guest was killed.
+    Silent {
+        after: Duration,
+    },
+    /// The guest stopped without a final protocol line.
+    Exited {
+        status: String,
+    },
+}
+
+/// What the supervisor saw of one guest.
+#[derive(Debug)]
+pub struct Watch {
+    pub outcome: Outcome,
+    /// Kernel boots seen (the runner's "booted Linux" line): 2 after a kexec.
+    pub boots: usize,
+    /// The step last started, if any.
+    pub current: Option<String>,
+    /// The last `TAIL` console lines.
+    pub tail: Vec<String>,
+}
+
+/// How to watch a guest.
+pub struct Options<'a> {
+    /// The console log; lines are appended.
+    pub log: &'a Path,
+    /// Longest time the guest may print nothing.
+    pub silence: Duration,
+    /// Polled often; true once the user asked to stop (see `interrupt`).
+    pub interrupted: &'a dyn Fn() -> bool,
+    /// Also kill processes the guest left behind that were re-parented to
+    /// this process (it must be a child subreaper, see `chroot_run`). Only
+    /// for a host process that supervises one guest at a time.
+    pub sweep_orphans: bool,
+}
+
+enum Line {
+    Out(String),
+    Err(String),
+}
+
+/// Run `cmd` in its own process group and watch it to the end.
+pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
+    let mut logf = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(opts.log)
+        .with_context(|| opts.log.display().to_string())?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {:?}", cmd.get_program()))?;
+    let pgid = Pid::from_raw(child.id() as i32);
+    let (tx, rx) = mpsc::channel::<Line>();
+    let out = child.stdout.take().expect("piped");
+    let err = child.stderr.take().expect("piped");
+    let readers = [
+        read_lines(out, tx.clone(), Line::Out),
+        read_lines(err, tx, Line::Err),
+    ];
+
+    let mut w = Watch {
+        outcome: Outcome::Exited {
+            status: String::new(),
+        },
+        boots: 0,
+        current: None,
+        tail: Vec::new(),
+    };
+    let mut decided: Option<Outcome> = None;
+    let mut tail: VecDeque<String> = VecDeque::new();
+    let mut last = Instant::now();
+    let mut stop_sent: Option<Instant> = None;
+    let mut status: Option<ExitStatus> = None;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                last = Instant::now();
+                take(line, &mut w, &mut decided, &mut tail, &mut logf);
+            }
+            // Both pipes closed: the guest (and all that shared its
+            // output) is gone.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if status.is_none() {
+            status = child.try_wait()?;
+        }
+        if decided.is_none() && (opts.interrupted)() {
+            decided = Some(Outcome::Interrupted);
+            eprintln!(
+                "bootstrap: interrupted; stopping the guest (SIGINT, then SIGKILL after {}s)",
+                STOP_GRACE.as_secs()
+            );
+        }
+        if decided.is_none() && last.elapsed() > opts.silence {
+            decided = Some(Outcome::Silent {
+                after: opts.silence,
+            });
+            eprintln!(
+                "bootstrap: no output for {}s; stopping the guest",
+                opts.silence.as_secs()
+            );
+        }
+        let must_stop = matches!(decided, Some(Outcome::Interrupted | Outcome::Silent { .. }));
+        if must_stop && status.is_none() {
+            match stop_sent {
+                None => {
+                    let _ = signal::killpg(pgid, Signal::SIGINT);
+                    stop_sent = Some(Instant::now());
+                }
+                Some(t) if t.elapsed() > STOP_GRACE => {
+                    let _ = signal::killpg(pgid, Signal::SIGKILL);
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(st) = status {
+            // The guest is gone: whatever it left in its group goes too, so
+            // the pipes close and the last lines drain.
+            let _ = signal::killpg(pgid, Signal::SIGKILL);
+            if opts.sweep_orphans {
+                kill_orphans();
+            }
+            while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                take(line, &mut w, &mut decided, &mut tail, &mut logf);
+            }
+            if decided.is_none() {
+                decided = Some(Outcome::Exited {
+                    status: st.to_string(),
+                });
+            }
+            break;
+        }
+    }
+    drop(rx);
+    for r in readers {
+        let _ = r.join();
+    }
+    w.outcome = decided.expect("set before the loop ends");
+    w.tail = tail.into_iter().collect();
+    Ok(w)
+}
+
+/// A thread that sends each line of `r` (split on '\n', '\r' dropped, bytes
+/// decoded lossily: serial consoles send "\r\n" and anything at all).
+fn read_lines(
+    r: impl Read + Send + 'static,
+    tx: mpsc::Sender<Line>,
+    wrap: fn(String) -> Line,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(r);
+        let mut buf = Vec::new();
+        while r
+            .read_until(b'\n', &mut buf)
+            .map(|n| n > 0)
+            .unwrap_or(false)
+        {
+            let line = String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .replace('\r', "");
+            buf.clear();
+            if tx.send(wrap(line)).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// One console line: to the terminal and the log, into the watch and the tail.
+fn take(
+    line: Line,
+    w: &mut Watch,
+    decided: &mut Option<Outcome>,
+    tail: &mut VecDeque<String>,
+    logf: &mut std::fs::File,
+) {
+    let line = match line {
+        Line::Err(l) => {
+            eprintln!("{l}");
+            l
+        }
+        Line::Out(l) => {
+            println!("{l}");
+            if l.starts_with("bootstrap: booted Linux ") {
+                w.boots += 1;
+            }
+            match protocol::parse(&l) {
+                Some(Event::Start { name, .. }) => w.current = Some(name),
+                Some(Event::Done) if decided.is_none() => *decided = Some(Outcome::Done),
+                Some(Event::Failed { what, detail }) if decided.is_none() => {
+                    *decided = Some(Outcome::Failed { what, detail })
+                }
+                _ => {}
+            }
+            l
+        }
+    };
+    let _ = writeln!(logf, "{line}");
+    tail.push_back(line);
+    if tail.len() > TAIL {
+        tail.pop_front();
+    }
+}
+
+/// Kill every process re-parented to this one (we are its subreaper) and
+/// reap them, until none is left: a step that left its process group must
+/// not outlive the run.
+fn kill_orphans() {
+    let me = std::process::id().to_string();
+    for _ in 0..50 {
+        let mut found = false;
+        if let Ok(rd) = std::fs::read_dir("/proc") {
+            for e in rd.flatten() {
+                let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                    continue;
+                };
+                let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                    continue;
+                };
+                // Fields after the ")" of the command name: state, ppid, ...
+                let ppid = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, r)| r.split_whitespace().nth(1).map(str::to_string));
+                if ppid.as_deref() == Some(me.as_str()) {
+                    found = true;
+                    let _ = signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
+                }
+            }
+        }
+        while let Ok(st) = nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
+        {
+            if st == nix::sys::wait::WaitStatus::StillAlive {
+                break;
+            }
+        }
+        if !found {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn sh(script: &str) -> Command {
+        let mut c = Command::new("/bin/sh");
+        c.arg("-c").arg(script);
+        c
+    }
+
+    fn run_with(
+        script: &str,
+        silence: Duration,
+        stop: &dyn Fn() -> bool,
+    ) -> (Watch, String, Duration) {
+        let t = tempfile::tempdir().unwrap();
+        let log = t.path().join("console.log");
+        let start = Instant::now();
+        let opts = Options {
+            log: &log,
+            silence,
+            interrupted: stop,
+            sweep_orphans: false,
+        };
+        let w = supervise(sh(script), &opts).unwrap();
+        (w, std::fs::read_to_string(&log).unwrap(), start.elapsed())
+    }
+
+    fn run(script: &str, silence: Duration) -> (Watch, String, Duration) {
+        run_with(script, silence, &|| false)
+    }
+
+    #[test]
+    fn done_and_failed_lines_decide_the_outcome() {
+        let (w, log, _) = run("printf 'bootstrap: booted Linux 6.1, stage sysa\\r\\nbootstrap: [sysa 1/1] start build a\\r\\nbootstrap: booted Linux 6.1, stage sysb\\nbootstrap: done\\n'", Duration::from_secs(5));
+        assert_eq!(w.outcome, Outcome::Done);
+        assert_eq!(w.boots, 2);
+        assert!(
+            log.contains("bootstrap: done\n") && !log.contains('\r'),
+            "{log:?}"
+        );
+        let (w, _, _) = run("echo 'bootstrap: [sysc 2/3] start build b'; echo 'bootstrap: FAILED at b (log: /bootstrap/logs/sysc/02-b.log)'", Duration::from_secs(5));
+        assert_eq!(
+            w.outcome,
+            Outcome::Failed {
+                what: "b".into(),
+                detail: "log: /bootstrap/logs/sysc/02-b.log".into()
+            }
+        );
+    }
+
+    #[test]
+    fn the_first_final_line_wins() {
+        let (w, _, _) = run(
+            "echo 'bootstrap: FAILED at a (log: /x)'; echo 'bootstrap: done'",
+            Duration::from_secs(5),
+        );
+        assert!(matches!(w.outcome, Outcome::Failed { .. }), "{w:?}");
+    }
+
+    #[test]
+    fn stderr_is_logged_but_is_not_protocol() {
+        let (w, log, _) = run(
+            "echo 'bootstrap: done' >&2; echo 'warning: x' >&2; exit 0",
+            Duration::from_secs(5),
+        );
+        assert!(matches!(w.outcome, Outcome::Exited { .. }), "{w:?}");
+        assert!(log.contains("warning: x\n"), "{log:?}");
+    }
+
+    #[test]
+    fn a_silent_guest_is_killed_after_the_timeout_with_its_tail() {
+        let (w, _, took) = run(
+            "echo booting; echo 'bootstrap: [sysa 1/2] start build x'; exec sleep 60",
+            Duration::from_secs(1),
+        );
+        assert_eq!(
+            w.outcome,
+            Outcome::Silent {
+                after: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(
+            w.tail.last().map(String::as_str),
+            Some("bootstrap: [sysa 1/2] start build x")
+        );
+        assert!(took < Duration::from_secs(10), "took {took:?}");
+        assert_eq!(w.current.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn a_guest_that_ignores_sigint_is_killed_after_the_grace() {
+        // SIGINT ignored: only the SIGKILL after STOP_GRACE ends it.
+        let (w, _, took) = run(
+            "trap '' INT; echo 'bootstrap: [sysa 1/1] start build x'; while :; do sleep 1; done",
+            Duration::from_secs(1),
+        );
+        assert!(matches!(w.outcome, Outcome::Silent { .. }), "{w:?}");
+        assert!(took >= STOP_GRACE, "took {took:?}");
+    }
+
+    #[test]
+    fn an_interrupt_stops_the_guest_and_is_not_overridden() {
+        let flag = AtomicBool::new(false);
+        let start = Instant::now();
+        let stop = || {
+            if start.elapsed() > Duration::from_millis(500) {
+                flag.store(true, Ordering::SeqCst);
+            }
+            flag.load(Ordering::SeqCst)
+        };
+        // On SIGINT the guest prints a final line of its own: too late.
+        let (w, _, took) = run_with(
+            "trap 'echo \"bootstrap: FAILED at x (log: /l)\"; exit 1' INT; echo 'bootstrap: [sysa 1/1] start build x'; while :; do sleep 0.1; done",
+            Duration::from_secs(30),
+            &stop,
+        );
+        assert_eq!(w.outcome, Outcome::Interrupted);
+        assert_eq!(w.current.as_deref(), Some("x"));
+        assert!(
+            took < STOP_GRACE,
+            "stopped by SIGINT, not SIGKILL: {took:?}"
+        );
+    }
+
+    #[test]
+    fn a_guest_that_stops_without_a_final_line_is_reported() {
+        let (w, _, _) = run(
+            "echo 'Kernel panic - not syncing'; exit 3",
+            Duration::from_secs(5),
+        );
+        match w.outcome {
+            Outcome::Exited { status } => assert!(status.contains('3'), "{status}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(w.tail, vec!["Kernel panic - not syncing".to_string()]);
+    }
+}

@@ -1,0 +1,34 @@
+//! Using a distfile: its hash is checked again right before use (the
+//! distfiles directory is shared and may have changed since `fetch`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::model::project::Project;
+use crate::sources::unpack;
+use crate::util::fsutil;
+
+/// Unpack a distfile after checking its hash again (hash before use: the
+/// distfiles directory is shared and may have changed since `fetch`).
+pub fn unpack_verified(project: &Project, distfiles: &Path, file: &str, dest: &Path) -> Result<()> {
+    unpack::unpack(&verified_distfile(project, distfiles, file)?, dest)
+}
+
+/// `distfiles/file`, after checking that its SHA-256 is still the pinned one.
+pub fn verified_distfile(project: &Project, distfiles: &Path, file: &str) -> Result<PathBuf> {
+    let path = distfiles.join(file);
+    let want = project
+        .sums
+        .get(file)
+        .with_context(|| format!("{file} has no hash"))?;
+    let got = fsutil::sha256_file(&path)
+        .with_context(|| format!("{} (run `bootstrap fetch`)", path.display()))?;
+    if got != want {
+        bail!(
+            "{}: sha256 {got}, expected {want}; run `bootstrap fetch` again",
+            path.display()
+        );
+    }
+    Ok(path)
+}
