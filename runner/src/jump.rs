@@ -9,18 +9,28 @@
 //!   /sys/class/block (never by device name), mounted, and this root is
 //!   copied onto it; /proc, /sys, /dev and /tmp move along, the disk becomes
 //!   `/`, and the disk's `/bootstrap/runner --stage <next>` replaces us.
+//!
+//! Both sequences, and module loading, are planned as `Op`s (`*_plan`) and
+//! applied through `pid1::sys`, so their order is unit tested.
 
 use crate::error::{Context, Error, Result};
+use crate::pid1::sys::{self, Linux, Op, Sys};
 use crate::record;
-use nix::mount::{mount, MsFlags};
+use nix::errno::Errno;
+use nix::mount::MsFlags;
+use nix::sys::reboot::RebootMode;
 use std::ffi::CString;
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
+use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+const KEXEC_KERNEL: &str = "/bootstrap/kexec/kernel";
+const KEXEC_CMDLINE: &str = "/bootstrap/kexec/cmdline";
+const KEXEC_INITRD: &str = "/tmp/bootstrap-next.cpio";
+const NEWROOT: &str = "/newroot";
+/// Kernel filesystems and scratch space that move along in a switch_root.
+const MOVED: [&str; 4] = ["proc", "sys", "dev", "tmp"];
 
 /// Paths (relative to /) that are not part of the system being carried on:
 /// kernel filesystems, scratch space, and the kexec kernel itself.
@@ -39,52 +49,64 @@ fn transient(rel: &Path) -> bool {
     )
 }
 
-pub fn kexec(next: &str) -> Result<()> {
-    let kernel_path = "/bootstrap/kexec/kernel";
-    let kernel = File::open(kernel_path).context(|| format!("opening {kernel_path}"))?;
-    let base = fs::read_to_string("/bootstrap/kexec/cmdline")
-        .context(|| "reading /bootstrap/kexec/cmdline".to_string())?;
+/// The next kernel's command line: the base one without any stage, plus
+/// `bootstrap.stage=<next>`.
+fn kexec_cmdline(base: &str, next: &str) -> Result<CString> {
     let words: Vec<&str> = base
         .split_whitespace()
         .filter(|w| !w.starts_with("bootstrap.stage="))
         .collect();
-    let cmdline = CString::new(format!("{} bootstrap.stage={next}", words.join(" ")))
-        .map_err(|_| Error::new("kexec command line contains NUL"))?;
+    CString::new(format!("{} bootstrap.stage={next}", words.join(" ")))
+        .map_err(|_| Error::new("kexec command line contains NUL"))
+}
 
-    let entries = record::scan_filtered(Path::new("/"), &transient)?;
-    let initrd_path = "/tmp/bootstrap-next.cpio";
-    {
-        let f = File::create(initrd_path).context(|| format!("creating {initrd_path}"))?;
-        let mut w = BufWriter::new(f);
-        crate::newc::write(Path::new("/"), &entries, &mut w)?;
-        w.flush().context(|| format!("writing {initrd_path}"))?;
-    }
-    let initrd = File::open(initrd_path).context(|| format!("opening {initrd_path}"))?;
+/// Pack the root, load it with the kernel, reboot into it.
+pub fn kexec_plan(cmdline: CString) -> Vec<Op> {
+    vec![
+        Op::PackRoot {
+            root: "/".into(),
+            archive: KEXEC_INITRD.into(),
+        },
+        Op::KexecLoad {
+            kernel: KEXEC_KERNEL.into(),
+            initrd: KEXEC_INITRD.into(),
+            cmdline,
+        },
+        Op::Sync,
+        Op::Reboot(RebootMode::RB_KEXEC),
+    ]
+}
+
+pub fn kexec(next: &str) -> Result<()> {
+    // Before packing the whole root: is there a kernel to boot at all?
+    File::open(KEXEC_KERNEL).context(|| format!("opening {KEXEC_KERNEL}"))?;
+    let base = fs::read_to_string(KEXEC_CMDLINE).context(|| format!("reading {KEXEC_CMDLINE}"))?;
+    let cmdline = kexec_cmdline(&base, next)?;
     println!(
-        "bootstrap: kexec: {} entries ({} bytes) go to the next kernel, cmdline: {}",
-        entries.len(),
-        initrd.metadata().map(|m| m.len()).unwrap_or(0),
+        "bootstrap: kexec: next kernel's command line: {}",
         cmdline.to_string_lossy()
     );
-    // SAFETY: plain syscall with valid descriptors and a NUL-terminated
-    // string that lives until it returns.
-    let r = unsafe {
-        nix::libc::syscall(
-            nix::libc::SYS_kexec_file_load,
-            kernel.as_raw_fd(),
-            initrd.as_raw_fd(),
-            cmdline.as_bytes_with_nul().len(),
-            cmdline.as_ptr(),
-            0,
-        )
-    };
-    if r != 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(Error(format!("kexec_file_load of {kernel_path}: {e} (is CONFIG_KEXEC_FILE set, and the image unsigned-loadable?)")));
-    }
-    nix::unistd::sync();
-    let Err(e) = nix::sys::reboot::reboot(nix::sys::reboot::RebootMode::RB_KEXEC);
-    Err(Error(format!("reboot into the loaded kernel: {e}")))
+    sys::apply(&kexec_plan(cmdline), &Linux)?;
+    Err(Error::new("reboot into the loaded kernel returned"))
+}
+
+/// The system at `root`, as a newc archive for the next kernel (the
+/// `PackRoot` op).
+pub fn pack_root(root: &Path, archive: &Path) -> Result<()> {
+    let entries = record::scan_filtered(root, &transient)?;
+    let f = File::create(archive).context(|| format!("creating {}", archive.display()))?;
+    let mut w = BufWriter::new(f);
+    crate::newc::write(root, &entries, &mut w)?;
+    let f = w
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context(|| format!("writing {}", archive.display()))?;
+    println!(
+        "bootstrap: kexec: {} entries ({} bytes) go to the next kernel",
+        entries.len(),
+        f.metadata().map(|m| m.len()).unwrap_or(0),
+    );
+    Ok(())
 }
 
 /// ext4 superblock at 1024: magic 0xEF53 at 0x38, volume name at 0x78.
@@ -101,6 +123,27 @@ pub fn ext4_label(dev: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&name[..end]).to_string())
 }
 
+/// Which of the block devices `names` (as in /sys/class/block) holds the
+/// ext4 filesystem labelled `label`: `Ok(None)` while there is none yet.
+fn pick_by_label(
+    label: &str,
+    names: &[String],
+    label_of: &dyn Fn(&Path) -> Option<String>,
+) -> Result<Option<PathBuf>> {
+    let mut found: Vec<PathBuf> = names
+        .iter()
+        .map(|n| Path::new("/dev").join(n))
+        .filter(|dev| label_of(dev).as_deref() == Some(label))
+        .collect();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(Error(format!(
+            "more than one filesystem labelled {label}: {found:?}"
+        ))),
+    }
+}
+
 /// The block device carrying an ext4 filesystem labelled `label`, waiting up
 /// to `wait` for drivers to probe it.
 pub fn find_by_label(label: &str, wait: Duration) -> Result<PathBuf> {
@@ -114,77 +157,83 @@ pub fn find_by_label(label: &str, wait: Duration) -> Result<PathBuf> {
             })
             .unwrap_or_default();
         names.sort();
-        let mut found = Vec::new();
-        for n in &names {
-            let dev = Path::new("/dev").join(n);
-            if ext4_label(&dev).as_deref() == Some(label) {
-                found.push(dev);
-            }
+        if let Some(dev) = pick_by_label(label, &names, &ext4_label)? {
+            return Ok(dev);
         }
-        match found.len() {
-            1 => return Ok(found.remove(0)),
-            0 if start.elapsed() < wait => std::thread::sleep(Duration::from_millis(200)),
-            0 => {
-                return Err(Error(format!(
-                    "no ext4 filesystem labelled {label} after {}s; block devices: {}",
-                    wait.as_secs(),
-                    if names.is_empty() {
-                        "none (is the disk driver loaded?)".to_string()
-                    } else {
-                        names.join(" ")
-                    }
-                )))
-            }
-            _ => {
-                return Err(Error(format!(
-                    "more than one filesystem labelled {label}: {found:?}"
-                )))
-            }
+        if start.elapsed() >= wait {
+            return Err(Error(format!(
+                "no ext4 filesystem labelled {label} after {}s; block devices: {}",
+                wait.as_secs(),
+                if names.is_empty() {
+                    "none (is the disk driver loaded?)".to_string()
+                } else {
+                    names.join(" ")
+                }
+            )));
         }
+        std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Mount `dev` on /newroot, copy this system onto it, move the kernel
+/// filesystems under it, make it `/` and exec its runner for `next`.
+pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
+    let newroot = Path::new(NEWROOT);
+    let mut ops = vec![
+        Op::Mkdir(newroot.into()),
+        Op::Mount {
+            source: Some(dev.into()),
+            target: newroot.into(),
+            fstype: Some("ext4"),
+            flags: MsFlags::empty(),
+            data: None,
+        },
+        // Carry this system (sysa's results, the state and logs) onto the
+        // disk, which already holds what the later stages need.
+        Op::CopyRoot {
+            from: "/".into(),
+            to: newroot.into(),
+        },
+    ];
+    ops.extend(MOVED.iter().map(|d| Op::Mkdir(newroot.join(d))));
+    ops.push(Op::Sync);
+    ops.extend(MOVED.iter().map(|d| Op::Move {
+        from: Path::new("/").join(d),
+        to: newroot.join(d),
+    }));
+    ops.extend([
+        Op::Chdir(newroot.into()),
+        Op::Move {
+            from: ".".into(),
+            to: "/".into(),
+        },
+        Op::Chroot(".".into()),
+        Op::Chdir("/".into()),
+        Op::Exec {
+            prog: "/bootstrap/runner".into(),
+            args: vec!["--stage".into(), next.into()],
+        },
+    ]);
+    ops
 }
 
 pub fn switch_root(next: &str, label: &str) -> Result<()> {
     let dev = find_by_label(label, Duration::from_secs(30))?;
     println!("bootstrap: switch_root: {label} is {}", dev.display());
-    let newroot = Path::new("/newroot");
-    fs::create_dir_all(newroot).context(|| "creating /newroot".to_string())?;
-    mount(
-        Some(&dev),
-        newroot,
-        Some("ext4"),
-        MsFlags::empty(),
-        None::<&str>,
-    )
-    .map_err(|e| Error(format!("mounting {} on /newroot: {e}", dev.display())))?;
+    sys::apply(&switch_root_plan(&dev, next), &Linux)?;
+    Err(Error::new("exec of the disk's runner returned"))
+}
 
-    // Carry this system (sysa's results, the state and logs) onto the disk,
-    // which already holds what the later stages need.
-    let entries = record::scan_filtered(Path::new("/"), &transient)?;
-    record::install(Path::new("/"), newroot, &entries)?;
-    for d in ["proc", "sys", "dev", "tmp"] {
-        fs::create_dir_all(newroot.join(d)).context(|| format!("creating /newroot/{d}"))?;
-    }
-    nix::unistd::sync();
+/// This system, minus its transient paths, copied onto `to` (the
+/// `CopyRoot` op).
+pub fn copy_root(from: &Path, to: &Path) -> Result<()> {
+    let entries = record::scan_filtered(from, &transient)?;
+    record::install(from, to, &entries)?;
     println!(
         "bootstrap: switch_root: copied {} entries onto the disk",
         entries.len()
     );
-
-    for d in ["/proc", "/sys", "/dev", "/tmp"] {
-        let to = newroot.join(&d[1..]);
-        mount(Some(d), &to, None::<&str>, MsFlags::MS_MOVE, None::<&str>)
-            .map_err(|e| Error(format!("moving {d}: {e}")))?;
-    }
-    nix::unistd::chdir(newroot).map_err(|e| Error(format!("chdir /newroot: {e}")))?;
-    mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
-        .map_err(|e| Error(format!("moving the disk to /: {e}")))?;
-    nix::unistd::chroot(".").map_err(|e| Error(format!("chroot: {e}")))?;
-    nix::unistd::chdir("/").map_err(|e| Error(format!("chdir /: {e}")))?;
-    let e = Command::new("/bootstrap/runner")
-        .args(["--stage", next])
-        .exec();
-    Err(Error(format!("exec /bootstrap/runner on the disk: {e}")))
+    Ok(())
 }
 
 /// Load the kernel modules the host listed for the running kernel
@@ -199,25 +248,197 @@ pub fn load_modules() {
     let Ok(order) = fs::read_to_string(dir.join("order")) else {
         return;
     };
-    let (mut n, mut already) = (0, 0);
-    for m in order.lines().filter(|l| !l.trim().is_empty()) {
-        let path = dir.join(m);
-        let r = File::open(&path).map_err(|e| e.to_string()).and_then(|f| {
-            nix::kmod::finit_module(&f, c"", nix::kmod::ModuleInitFlags::empty())
-                .map_err(|e| e.to_string())
-        });
-        match r {
-            Ok(()) => n += 1,
-            Err(e) if e.contains("EEXIST") => already += 1,
-            Err(e) => eprintln!("bootstrap-runner: loading module {}: {e}", path.display()),
-        }
+    let (n, already, failed) = load(&modules_plan(&dir, &order), &Linux);
+    for f in failed {
+        eprintln!("bootstrap-runner: {f}");
     }
     println!("bootstrap: loaded {n} kernel modules for {release} ({already} already loaded)");
+}
+
+/// One `LoadModule` per line of `order` (paths relative to `dir`), in order.
+pub fn modules_plan(dir: &Path, order: &str) -> Vec<Op> {
+    order
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|m| Op::LoadModule(dir.join(m)))
+        .collect()
+}
+
+/// Load every module, going on after failures: (loaded, already loaded,
+/// failures).
+fn load(ops: &[Op], sys: &dyn Sys) -> (usize, usize, Vec<String>) {
+    let (mut n, mut already, mut failed) = (0, 0, Vec::new());
+    for op in ops {
+        match sys::apply_one(op, sys) {
+            Ok(()) => n += 1,
+            Err(e) if e.raw_os_error() == Some(Errno::EEXIST as i32) => already += 1,
+            Err(e) => failed.push(format!("{op}: {e}")),
+        }
+    }
+    (n, already, failed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pid1::sys::testing::Record;
+
+    fn position(calls: &[String], prefix: &str) -> usize {
+        calls
+            .iter()
+            .position(|c| c.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {calls:#?}"))
+    }
+
+    #[test]
+    fn kexec_cmdline_replaces_the_stage() {
+        let c = kexec_cmdline("console=ttyS0 bootstrap.stage=sysa  quiet\n", "sysb").unwrap();
+        assert_eq!(
+            c.to_str().unwrap(),
+            "console=ttyS0 quiet bootstrap.stage=sysb"
+        );
+        assert!(kexec_cmdline("a\0b", "sysb").is_err());
+    }
+
+    #[test]
+    fn kexec_packs_loads_syncs_then_reboots() {
+        let r = Record::default();
+        let cmdline = kexec_cmdline("console=ttyS0", "sysb").unwrap();
+        sys::apply(&kexec_plan(cmdline), &r).unwrap();
+        assert_eq!(
+            r.calls(),
+            [
+                "pack_root / /tmp/bootstrap-next.cpio",
+                "kexec_file_load /bootstrap/kexec/kernel /tmp/bootstrap-next.cpio \"console=ttyS0 bootstrap.stage=sysb\"",
+                "sync",
+                "reboot RB_KEXEC",
+            ]
+        );
+        // A failed load must not reboot.
+        let r = Record::failing(&[(1, Errno::ENOSYS)]);
+        let e = sys::apply(&kexec_plan(CString::new("x").unwrap()), &r).unwrap_err();
+        assert_eq!(r.calls().len(), 2);
+        assert!(
+            e.0.starts_with("kexec_file_load of /bootstrap/kexec/kernel: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn switch_root_sequence() {
+        let r = Record::default();
+        sys::apply(&switch_root_plan(Path::new("/dev/vda2"), "sysc"), &r).unwrap();
+        let calls = r.calls();
+        assert_eq!(
+            calls,
+            [
+                "mkdir /newroot",
+                "mount Some(\"/dev/vda2\") /newroot Some(\"ext4\") MsFlags(0x0) None",
+                "copy_root / /newroot",
+                "mkdir /newroot/proc",
+                "mkdir /newroot/sys",
+                "mkdir /newroot/dev",
+                "mkdir /newroot/tmp",
+                "sync",
+                "mount Some(\"/proc\") /newroot/proc None MsFlags(MS_MOVE) None",
+                "mount Some(\"/sys\") /newroot/sys None MsFlags(MS_MOVE) None",
+                "mount Some(\"/dev\") /newroot/dev None MsFlags(MS_MOVE) None",
+                "mount Some(\"/tmp\") /newroot/tmp None MsFlags(MS_MOVE) None",
+                "chdir /newroot",
+                "mount Some(\".\") / None MsFlags(MS_MOVE) None",
+                "chroot .",
+                "chdir /",
+                "exec /bootstrap/runner --stage sysc",
+            ]
+        );
+        // The properties the list above encodes, spelled out.
+        let at = |p: &str| position(&calls, p);
+        assert!(at("mount Some(\"/dev/vda2\") /newroot") < at("copy_root"));
+        assert!(at("copy_root") < at("sync"));
+        for d in MOVED {
+            let moved = at(&format!("mount Some(\"/{d}\") /newroot/{d} "));
+            assert!(at(&format!("mkdir /newroot/{d}")) < moved);
+            assert!(moved < at("chroot"));
+        }
+        assert!(at("chdir /newroot") < at("mount Some(\".\") / "));
+        assert!(at("mount Some(\".\") / ") < at("chroot ."));
+        assert_eq!(at("exec"), calls.len() - 1);
+    }
+
+    #[test]
+    fn switch_root_stops_when_the_disk_does_not_mount() {
+        let r = Record::failing(&[(1, Errno::EINVAL)]);
+        let e = sys::apply(&switch_root_plan(Path::new("/dev/sdb"), "sysc"), &r).unwrap_err();
+        assert_eq!(
+            r.calls().len(),
+            2,
+            "nothing copied or moved after a failed mount"
+        );
+        assert!(
+            e.0.starts_with("mount /dev/sdb on /newroot (ext4): "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn picks_exactly_one_device_by_label() {
+        let names: Vec<String> = ["sda", "sda1", "vdb"].map(String::from).to_vec();
+        let labels = |dev: &Path| match dev.to_str().unwrap() {
+            "/dev/sda1" => Some("BOOTSTRAP".to_string()),
+            "/dev/vdb" => Some("OTHER".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            pick_by_label("BOOTSTRAP", &names, &labels).unwrap(),
+            Some(PathBuf::from("/dev/sda1"))
+        );
+        assert_eq!(pick_by_label("MISSING", &names, &labels).unwrap(), None);
+        let twice = |dev: &Path| (dev != Path::new("/dev/sda")).then(|| "X".to_string());
+        let e = pick_by_label("X", &names, &twice).unwrap_err();
+        assert!(e.0.contains("more than one filesystem labelled X"), "{e}");
+    }
+
+    #[test]
+    fn modules_load_in_order_and_failures_do_not_stop_the_rest() {
+        let dir = Path::new("/bootstrap/modules/6.1.0");
+        let ops = modules_plan(dir, "kernel/a.ko\n\n  \nkernel/b.ko\nc.ko\n");
+        let r = Record::failing(&[(0, Errno::EEXIST), (1, Errno::ENOEXEC)]);
+        let (n, already, failed) = load(&ops, &r);
+        assert_eq!(
+            r.calls(),
+            [
+                "finit_module /bootstrap/modules/6.1.0/kernel/a.ko",
+                "finit_module /bootstrap/modules/6.1.0/kernel/b.ko",
+                "finit_module /bootstrap/modules/6.1.0/c.ko",
+            ]
+        );
+        assert_eq!((n, already), (1, 1));
+        assert_eq!(failed.len(), 1);
+        assert!(
+            failed[0].starts_with("loading module /bootstrap/modules/6.1.0/kernel/b.ko: "),
+            "{failed:?}"
+        );
+    }
+
+    #[test]
+    fn boot_mounts_come_before_modules_are_loaded() {
+        // main.rs calls pid1::setup() then load_modules(): the disk that
+        // switch_root looks for appears in /sys and /dev, so every kernel
+        // filesystem must be in setup's plan, and none left to the modules.
+        let r = Record::default();
+        sys::apply(&crate::pid1::setup_plan(), &r).unwrap();
+        let ops = modules_plan(Path::new("/m"), "virtio_blk.ko\n");
+        assert_eq!(load(&ops, &r).0, 1);
+        let calls = r.calls();
+        let first_module = position(&calls, "finit_module");
+        for (fstype, target) in [("proc", "/proc"), ("sysfs", "/sys"), ("devtmpfs", "/dev")] {
+            let mounted = position(&calls, &format!("mount Some(\"{fstype}\") {target} "));
+            assert!(mounted < first_module, "{calls:#?}");
+        }
+        assert!(calls[first_module..]
+            .iter()
+            .all(|c| c.starts_with("finit_module")));
+    }
 
     #[test]
     fn transient_paths() {

@@ -1,19 +1,10 @@
-//! The built-in kaem-style script interpreter.
+//! Lexing and parsing of kaem scripts into commands (the AST).
 //!
 //! The whole script is tokenized before anything runs, so a syntax error
-//! never leaves a half-executed step. Variables are expanded at run time,
-//! command by command, from the script's own environment. An expansion never
-//! splits a word; an unquoted word that expands to nothing is dropped.
+//! never leaves a half-executed step. Variables stay unexpanded here: a word
+//! is a list of literal and variable parts, expanded at run time.
 
-use crate::pid1::{self, Status};
 use crate::plan::valid_var;
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command as Proc, Stdio};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
@@ -371,234 +362,13 @@ pub fn parse(text: &str) -> Result<Vec<Command>, SyntaxError> {
     }
 }
 
-pub type Env = BTreeMap<String, String>;
-
-fn expand_parts(parts: &[Part], env: &Env, out: &mut String) {
-    for p in parts {
-        match p {
-            Part::Lit(s) => out.push_str(s),
-            Part::Var { name, default } => match (env.get(name), default) {
-                (Some(v), _) if !v.is_empty() => out.push_str(v),
-                (_, Some(d)) => expand_parts(d, env, out),
-                (Some(v), None) => out.push_str(v),
-                (None, None) => {}
-            },
-        }
-    }
-}
-
-pub fn expand(word: &Word, env: &Env) -> String {
-    let mut s = String::new();
-    expand_parts(&word.parts, env, &mut s);
-    s
-}
-
-/// Expand a command's words, dropping unquoted words that became empty.
-pub fn expand_words(words: &[Word], env: &Env) -> Vec<String> {
-    words
-        .iter()
-        .map(|w| (w.quoted, expand(w, env)))
-        .filter(|(q, s)| *q || !s.is_empty())
-        .map(|(_, s)| s)
-        .collect()
-}
-
-/// Where the script's output goes.
-pub struct Interp<'a> {
-    /// Script name used in messages (the in-guest path).
-    pub file: &'a str,
-    pub env: Env,
-    pub cwd: PathBuf,
-    pub log: &'a File,
-}
-
-fn find_program(prog: &str, env: &Env, cwd: &Path) -> Option<PathBuf> {
-    if prog.contains('/') {
-        return Some(cwd.join(prog));
-    }
-    let path = env.get("PATH").map(String::as_str).unwrap_or("");
-    path.split(':').find_map(|dir| {
-        let cand = cwd.join(if dir.is_empty() { "." } else { dir }).join(prog);
-        let md = std::fs::metadata(&cand).ok()?;
-        (md.is_file() && md.permissions().mode() & 0o111 != 0).then_some(cand)
-    })
-}
-
-impl Interp<'_> {
-    fn note(&self, line: usize, msg: &str) {
-        let _ = writeln!(&*self.log, "kaem: {}:{}: {}", self.file, line, msg);
-    }
-
-    /// Run a parsed script; returns the status that ends it.
-    pub fn run(&mut self, cmds: &[Command]) -> Status {
-        for c in cmds {
-            if let Some(st) = self.run_one(c) {
-                return st;
-            }
-        }
-        Status::Exited(0)
-    }
-
-    /// Runs one command; Some(status) means the script stops here.
-    fn run_one(&mut self, c: &Command) -> Option<Status> {
-        let words = expand_words(&c.words, &self.env);
-        let mut trace = format!("+ {}", words.join(" "));
-        let redirect = c.redirect.as_ref().map(|r| {
-            let t = expand(&r.target, &self.env);
-            trace.push_str(if r.append { " >> " } else { " > " });
-            trace.push_str(&t);
-            (r.append, t)
-        });
-        let _ = writeln!(&*self.log, "{trace}");
-        let shown = words.join(" ");
-        let fail = |this: &Self, msg: String, code| {
-            this.note(c.line, &msg);
-            Some(Status::Exited(code))
-        };
-        if words.is_empty() {
-            return fail(self, "command expanded to nothing".into(), 1);
-        }
-        let out = match &redirect {
-            None => None,
-            Some((append, t)) => {
-                let p = self.cwd.join(t);
-                let r = OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .append(*append)
-                    .truncate(!*append)
-                    .open(&p);
-                match r {
-                    Ok(f) => Some(f),
-                    Err(e) => return fail(self, format!("cannot open '{t}': {e}"), 1),
-                }
-            }
-        };
-        let args = &words[1..];
-        match words[0].as_str() {
-            "cd" => {
-                if args.len() != 1 {
-                    return fail(self, "cd: expected exactly one directory".into(), 1);
-                }
-                let d = self.cwd.join(&args[0]);
-                if !d.is_dir() {
-                    return fail(self, format!("cd: '{}': not a directory", args[0]), 1);
-                }
-                self.cwd = d;
-            }
-            "export" => {
-                for a in args {
-                    let (k, v) = match a.split_once('=') {
-                        Some((k, v)) => (k, Some(v)),
-                        None => (a.as_str(), None),
-                    };
-                    if !valid_var(k) {
-                        return fail(self, format!("export: invalid name '{k}'"), 1);
-                    }
-                    if let Some(v) = v {
-                        self.env.insert(k.to_string(), v.to_string());
-                    }
-                }
-            }
-            "unset" => {
-                for a in args {
-                    self.env.remove(a);
-                }
-            }
-            // The runner always traces and always stops on error.
-            "set" => {}
-            "echo" => {
-                let (nl, rest) = match args.first() {
-                    Some(a) if a == "-n" => (false, &args[1..]),
-                    _ => (true, args),
-                };
-                let mut text = rest.join(" ");
-                if nl {
-                    text.push('\n');
-                }
-                let r = match &out {
-                    Some(f) => (&*f).write_all(text.as_bytes()),
-                    None => (&*self.log).write_all(text.as_bytes()),
-                };
-                if let Err(e) = r {
-                    return fail(self, format!("echo: {e}"), 1);
-                }
-            }
-            "exit" => {
-                let code = match args {
-                    [] => 0,
-                    [n] => match n.parse::<i32>() {
-                        Ok(n) if (0..=255).contains(&n) => n,
-                        _ => return fail(self, format!("exit: bad status '{n}'"), 1),
-                    },
-                    _ => return fail(self, "exit: too many arguments".into(), 1),
-                };
-                if code != 0 {
-                    self.note(c.line, &format!("exit {code}"));
-                }
-                return Some(Status::Exited(code));
-            }
-            prog => return self.spawn(c.line, prog, args, out, &shown),
-        }
-        None
-    }
-
-    fn spawn(
-        &self,
-        line: usize,
-        prog: &str,
-        args: &[String],
-        out: Option<File>,
-        shown: &str,
-    ) -> Option<Status> {
-        let Some(path) = find_program(prog, &self.env, &self.cwd) else {
-            self.note(line, &format!("'{shown}' not found in PATH"));
-            return Some(Status::Exited(127));
-        };
-        let stdout = match out {
-            Some(f) => Ok(f),
-            None => self.log.try_clone(),
-        };
-        let pipes = stdout.and_then(|o| Ok((o, self.log.try_clone()?)));
-        let (stdout, stderr) = match pipes {
-            Ok(p) => p,
-            Err(e) => {
-                self.note(line, &format!("'{shown}' could not be run: {e}"));
-                return Some(Status::Exited(126));
-            }
-        };
-        let mut cmd = Proc::new(&path);
-        cmd.arg0(prog)
-            .args(args)
-            .env_clear()
-            .envs(&self.env)
-            .current_dir(&self.cwd)
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr);
-        match pid1::run(&mut cmd) {
-            Err(e) => {
-                let code = if e.kind() == std::io::ErrorKind::NotFound {
-                    127
-                } else {
-                    126
-                };
-                self.note(line, &format!("'{shown}' could not be run: {e}"));
-                Some(Status::Exited(code))
-            }
-            Ok(Status::Exited(0)) => None,
-            Ok(st) => {
-                self.note(line, &format!("'{shown}' {st}"));
-                Some(st)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kaem::expand::{expand, expand_words, Env};
 
+    // The parser is mostly observed through expansion: what matters is the
+    // words a command ends up with.
     fn env(pairs: &[(&str, &str)]) -> Env {
         pairs
             .iter()
@@ -622,6 +392,17 @@ mod tests {
         w.remove(0)
     }
 
+    fn lit(s: &str) -> Part {
+        Part::Lit(s.into())
+    }
+
+    fn var(name: &str, default: Option<Vec<Part>>) -> Part {
+        Part::Var {
+            name: name.into(),
+            default,
+        }
+    }
+
     #[test]
     fn splitting_and_quotes() {
         assert_eq!(one("  cc\t-c   foo.c  "), ["cc", "-c", "foo.c"]);
@@ -639,27 +420,28 @@ mod tests {
     }
 
     #[test]
-    fn expansion() {
+    fn words_keep_variables_unexpanded() {
+        let c = parse("cc -I$P/include pre${A:-x$B\\}}post \"$Q\" '$R' ''\n").unwrap();
+        assert_eq!(c.len(), 1);
+        let w = &c[0].words;
+        assert_eq!(w.len(), 6);
+        assert_eq!(w[0].parts, [lit("cc")]);
+        assert_eq!(w[1].parts, [lit("-I"), var("P", None), lit("/include")]);
         assert_eq!(
-            one("echo $A ${P}/bin pre${P}post"),
-            ["echo", "x y", "/usr/bin", "pre/usrpost"]
+            w[2].parts,
+            [
+                lit("pre"),
+                var("A", Some(vec![lit("x"), var("B", None), lit("}")])),
+                lit("post")
+            ]
         );
-        assert_eq!(one("echo $UNSET end"), ["echo", "end"]);
-        assert_eq!(one("echo \"$UNSET\" end"), ["echo", "", "end"]);
+        assert!(!w[2].quoted);
         assert_eq!(
-            one("echo ${UNSET:-dflt} ${EMPTY:-e} ${P:-no}"),
-            ["echo", "dflt", "e", "/usr"]
+            (&w[3].parts[..], w[3].quoted),
+            (&[var("Q", None)][..], true)
         );
-        assert_eq!(
-            one("echo ${UNSET:-$P/lib} ${UNSET:-${P}x}"),
-            ["echo", "/usr/lib", "/usrx"]
-        );
-        assert_eq!(one("echo ${UNSET:-}z"), ["echo", "z"]);
-        assert_eq!(
-            one("echo $ a$ $1 cost$"),
-            ["echo", "$", "a$", "$1", "cost$"]
-        );
-        assert_eq!(one("echo \"${A}!\""), ["echo", "x y!"]);
+        assert_eq!((&w[4].parts[..], w[4].quoted), (&[lit("$R")][..], true));
+        assert_eq!((w[5].parts.is_empty(), w[5].quoted), (true, true));
     }
 
     #[test]
@@ -710,17 +492,5 @@ mod tests {
         assert_eq!(line("echo a >\n"), 1);
         assert_eq!(line("> f\n"), 1);
         assert_eq!(line("echo a > b > c\n"), 1);
-    }
-
-    #[test]
-    fn program_lookup_uses_script_path() {
-        let e = env(&[("PATH", "/nonexistent:/bin:/usr/bin")]);
-        let p = find_program("sh", &e, Path::new("/")).unwrap();
-        assert!(p.ends_with("sh") && p.is_file());
-        assert!(find_program("sh", &env(&[("PATH", "/nonexistent")]), Path::new("/")).is_none());
-        assert_eq!(
-            find_program("./configure", &e, Path::new("/src")).unwrap(),
-            Path::new("/src/./configure")
-        );
     }
 }
