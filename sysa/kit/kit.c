@@ -14,6 +14,7 @@
  *   kit syscallh IN OUT           = cp IN OUT; sed -n s/__NR_/SYS_/p IN >>OUT
  *   kit emptyar OUT               write an empty ar archive ("!<arch>\n")
  *   kit cmp A B                   exit 1 (with a message) if files differ
+ *   kit ln TARGET LINK            symlink LINK -> TARGET (replacing LINK)
  */
 
 typedef unsigned long size_t;
@@ -32,6 +33,8 @@ static long sys3(long n, long a, long b, long c)
 #define SYS_close 3
 #define SYS_fchmod 91
 #define SYS_mkdir 83
+#define SYS_unlink 87
+#define SYS_symlink 88
 #define SYS_exit_group 231
 #define O_RDONLY 0
 #define O_WRONLY 1
@@ -277,8 +280,14 @@ static int kit_main(int argc, char **argv)
         if (n1 != n2) die("files differ (size)", argv[3]);
         for (k = 0; k < n1; k++)
             if (buf1[k] != buf2[k]) die("files differ", argv[3]);
+    } else if (streq(cmd, "ln") && argc == 4) {
+        /* installs tool names (cc -> tcc) before any ln(1) exists */
+        mkdirs(argv[3], 1);
+        sys3(SYS_unlink, (long)argv[3], 0, 0);
+        if (sys3(SYS_symlink, (long)argv[2], (long)argv[3], 0) < 0)
+            die("cannot create symlink", argv[3]);
     } else {
-        die("usage: kit mkdir|cp|cpx|cat|line|defstr|emptyar|alltypes|syscallh|cmp ...", cmd);
+        die("usage: kit mkdir|cp|cpx|cat|line|defstr|emptyar|alltypes|syscallh|cmp|ln ...", cmd);
     }
     return 0;
 }
