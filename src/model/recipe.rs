@@ -22,6 +22,18 @@ pub struct Recipe {
     pub sources: Vec<SourceFile>,
     /// Patch directory relative to the recipe directory, if not `patches`.
     pub patch_dir: Option<String>,
+    /// A file of the recipe written by a generator from the patched
+    /// sources; `check` runs the generator and compares.
+    pub generated: Option<Generated>,
+}
+
+/// `[generated]`: `file` (in the recipe directory) is the standard output
+/// of `by` run in the recipe directory, where `{src}` in an argument is the
+/// recipe's unpacked, patched sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub file: String,
+    pub by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +56,14 @@ struct RawRecipe {
     patches: Option<Spanned<String>>,
     #[serde(default)]
     source: Vec<RawSource>,
+    generated: Option<Spanned<RawGenerated>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGenerated {
+    file: String,
+    by: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -196,12 +216,38 @@ impl Recipe {
             }
         }
 
+        if let Some(g) = &raw.generated {
+            let gr = g.get_ref();
+            if !valid_relative(&gr.file) || !dir.join(&gr.file).is_file() {
+                diags.push(source.at(
+                    g.span(),
+                    format!(
+                        "generated file '{}' must be an existing file of the recipe",
+                        gr.file
+                    ),
+                ));
+            }
+            if gr.by.is_empty() || !gr.by.iter().any(|a| a.contains("{src}")) {
+                diags.push(source.at(
+                    g.span(),
+                    "generated.by must be a command whose arguments include {src}",
+                ));
+            }
+        }
+
         Some(Recipe {
             dir: dir.to_path_buf(),
             version: raw.version,
             script: raw.script.map(|s| s.into_inner()),
             interpreter: raw.interpreter.map(|s| s.into_inner()),
             patch_dir: raw.patches.map(|s| s.into_inner()),
+            generated: raw.generated.map(|g| {
+                let g = g.into_inner();
+                Generated {
+                    file: g.file,
+                    by: g.by,
+                }
+            }),
             sources,
             source,
         })
@@ -311,6 +357,24 @@ file = "nowhere.tar"
         for (e, want) in errs.iter().zip(expect) {
             assert!(e.starts_with(want), "{e:?} should start with {want:?}");
         }
+    }
+
+    #[test]
+    fn generated_files_name_their_generator() {
+        let (r, errs) = load(
+            "script = \"b.kaem\"\n[generated]\nfile = \"b.kaem\"\nby = [\"python3\", \"gen.py\", \"{src}\"]\n",
+            &["b.kaem"],
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        let g = r.unwrap().generated.unwrap();
+        assert_eq!((g.file.as_str(), g.by.len()), ("b.kaem", 3));
+        let (_, errs) = load(
+            "script = \"b\"\n[generated]\nfile = \"../x\"\nby = [\"gen\"]\n",
+            &["b"],
+        );
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].contains("generated file '../x'"), "{errs:?}");
+        assert!(errs[1].contains("{src}"), "{errs:?}");
     }
 
     #[test]
