@@ -1,6 +1,8 @@
-//! In-guest paths and their host-side location. With `--root DIR` every path
-//! the runner computes is prefixed with DIR; without it DIR is `/`.
+//! Where an in-guest path (`bootstrap_contract::paths`) is on this machine:
+//! with `--root DIR` every path the runner computes is prefixed with DIR;
+//! without it DIR is `/`.
 
+use bootstrap_contract::paths;
 use std::path::{Path, PathBuf};
 
 pub struct Layout {
@@ -19,7 +21,7 @@ impl Layout {
 
     /// Host location of an in-guest path (absolute or relative to ROOT).
     pub fn host(&self, guest: &str) -> PathBuf {
-        self.root.join(guest.trim_start_matches('/'))
+        self.root.join(paths::relative(guest))
     }
 
     /// Same as `host`, as a string for environment variables. The root is
@@ -29,46 +31,19 @@ impl Layout {
     }
 }
 
-pub fn plan(stage: &str) -> String {
-    format!("/bootstrap/plan/{stage}.steps")
-}
-pub fn env(stage: &str) -> String {
-    format!("/bootstrap/plan/{stage}.env")
-}
-pub fn recipe(stage: &str, name: &str) -> String {
-    format!("/bootstrap/recipes/{stage}/{name}")
-}
-pub const DISTFILES: &str = "/bootstrap/distfiles";
-pub const COMPLETED: &str = "/bootstrap/state/completed";
-pub const RECORDS: &str = "/bootstrap/records";
-pub fn log(stage: &str, index: usize, name: &str) -> String {
-    format!("/bootstrap/logs/{stage}/{index:02}-{name}.log")
-}
-/// A step's unpacked, patched sources, laid out by the host tool.
-pub fn src(name: &str) -> String {
-    format!("/bootstrap/src/{name}")
-}
-pub fn build(name: &str) -> String {
-    format!("/bootstrap/build/{name}")
-}
-pub fn dest(name: &str) -> String {
-    format!("/bootstrap/dest/{name}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn paths() {
+    fn prefixes_the_root() {
         let l = Layout::new("/".into());
         assert_eq!(
-            l.host(&log("sysa", 3, "musl")),
+            l.host(&paths::log("sysa", 3, "musl")),
             Path::new("/bootstrap/logs/sysa/03-musl.log")
         );
-        assert_eq!(log("sysb", 123, "x"), "/bootstrap/logs/sysb/123-x.log");
         let l = Layout::new("/tmp/r".into());
-        assert_eq!(l.host_str(&build("a")), "/tmp/r/bootstrap/build/a");
+        assert_eq!(l.host_str(&paths::build("a")), "/tmp/r/bootstrap/build/a");
         assert_eq!(
             l.host("bootstrap/recipes/x"),
             Path::new("/tmp/r/bootstrap/recipes/x")

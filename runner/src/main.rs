@@ -10,11 +10,14 @@ mod kaem;
 mod layout;
 mod newc;
 mod pid1;
-mod plan;
 mod record;
 mod stage;
 mod state;
 
+// The formats shared with the host tool. Imported at the crate root so that
+// `crate::plan::valid_var` (kaem.rs) names the contract's rule.
+use bootstrap_contract::plan::{self, Method};
+use bootstrap_contract::protocol::{Event, Failure};
 use layout::Layout;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -80,29 +83,28 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, String> {
 fn run_and_report(layout: &Layout, stage: &str) -> bool {
     match stage::run(layout, stage) {
         Ok(None) => {
-            console::done();
+            console::print(&Event::Done);
             true
         }
         // Only reachable as PID 1: stage::run refuses jumps otherwise.
         Ok(Some(j)) => {
-            let r = match (j.method.as_str(), &j.label) {
-                ("kexec", _) => jump::kexec(&j.next),
-                ("switch_root", Some(label)) => jump::switch_root(&j.next, label),
-                _ => Err(error::Error(format!("unknown jump {}", j.method))),
+            let r = match &j.method {
+                Method::Kexec => jump::kexec(&j.next),
+                Method::SwitchRoot { label } => jump::switch_root(&j.next, label),
             };
             // A jump that returns has failed.
             let e = r
                 .err()
                 .unwrap_or_else(|| error::Error::new("jump returned"));
             eprintln!("bootstrap-runner: {}: {e}", j.name);
-            console::failed(&format!("{} ({e})", j.name));
+            console::print(&Event::Failed(Failure::at(&j.name, e)));
             false
         }
-        Err(what) => {
-            if pid1::is_pid1() {
-                print_log_tail(layout, &what);
+        Err(failure) => {
+            if let (true, Some(log)) = (pid1::is_pid1(), failure.log()) {
+                print_log_tail(layout, log);
             }
-            console::failed(&what);
+            console::print(&Event::Failed(failure));
             false
         }
     }
@@ -110,13 +112,7 @@ fn run_and_report(layout: &Layout, stage: &str) -> bool {
 
 /// In a VM the step logs live in RAM and die with it: show the end of the
 /// failed step's log on the console (stderr), before the final line.
-fn print_log_tail(layout: &Layout, what: &str) {
-    let Some(log) = what
-        .split_once("(log: ")
-        .and_then(|(_, r)| r.strip_suffix(')'))
-    else {
-        return;
-    };
+fn print_log_tail(layout: &Layout, log: &str) {
     let Ok(text) = std::fs::read_to_string(layout.host(log)) else {
         return;
     };
@@ -155,7 +151,10 @@ fn main() {
             let release = nix::sys::utsname::uname()
                 .map(|u| u.release().to_string_lossy().to_string())
                 .unwrap_or_default();
-            println!("bootstrap: booted Linux {release}, stage {stage}");
+            console::print(&Event::Booted {
+                release,
+                stage: stage.clone(),
+            });
         }
         run_and_report(&Layout::new(PathBuf::from("/")), &stage);
         pid1::power_off();

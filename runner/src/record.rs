@@ -1,10 +1,10 @@
 //! Install records and merging a step's DESTDIR into the root.
 //!
-//! `<name>.sha256sums` is plain `sha256sum` format (regular files only);
-//! `<name>.links` lists symlinks as `/<path> -> <target>`. Both are sorted by
-//! the byte order of the paths so they are reproducible.
+//! The record files (`<name>.sha256sums`, `<name>.links`) are rendered by
+//! `bootstrap_contract::records`; here the DESTDIR is walked and hashed.
 
 use crate::error::{Context, Error, Result};
+use bootstrap_contract::records::{self, FileSum, Link};
 use sha2::{Digest, Sha256};
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -117,55 +117,55 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(hex(&h.finalize()))
+    Ok(records::hex(&h.finalize()))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(D[(b >> 4) as usize] as char);
-        s.push(D[(b & 15) as usize] as char);
-    }
-    s
-}
-
-/// Write `<records>/<name>.sha256sums` and `<records>/<name>.links` (the
-/// latter possibly empty). Returns (files, links) counts.
+/// Write the records of step `name` (`.sha256sums` and `.links`, the latter
+/// possibly empty) to `sums` and `links`. Returns (files, links) counts.
+/// Records are text: a name or link target that is not UTF-8 is refused,
+/// before anything is installed.
 pub fn write_record(
-    records: &Path,
-    name: &str,
+    sums: &Path,
+    links: &Path,
     dest: &Path,
     entries: &[Entry],
 ) -> Result<(usize, usize)> {
-    let mut sums = Vec::new();
-    let mut links = Vec::new();
-    let (mut nf, mut nl) = (0, 0);
+    let utf8 = |p: &OsStr, what: &str| {
+        p.to_str().map(String::from).ok_or_else(|| {
+            Error(format!(
+                "refusing to record {}: {what} is not UTF-8",
+                Path::new(p).display()
+            ))
+        })
+    };
+    let mut files = Vec::new();
+    let mut symlinks = Vec::new();
     for e in entries {
-        let rel = e.rel.as_os_str().as_bytes();
+        let path = || utf8(e.rel.as_os_str(), "the name");
         match &e.kind {
             EntryKind::Dir => {}
-            EntryKind::File => {
-                sums.extend_from_slice(sha256_file(&dest.join(&e.rel))?.as_bytes());
-                sums.extend_from_slice(b"  /");
-                sums.extend_from_slice(rel);
-                sums.push(b'\n');
-                nf += 1;
-            }
-            EntryKind::Symlink(t) => {
-                links.push(b'/');
-                links.extend_from_slice(rel);
-                links.extend_from_slice(b" -> ");
-                links.extend_from_slice(t.as_os_str().as_bytes());
-                links.push(b'\n');
-                nl += 1;
-            }
+            EntryKind::File => files.push(FileSum {
+                path: path()?,
+                sha256: sha256_file(&dest.join(&e.rel))?,
+            }),
+            EntryKind::Symlink(t) => symlinks.push(Link {
+                path: path()?,
+                target: utf8(t.as_os_str(), "the symlink target")?,
+            }),
         }
     }
-    fs::create_dir_all(records).context(|| format!("creating {}", records.display()))?;
-    write_atomic(&records.join(format!("{name}.sha256sums")), &sums)?;
-    write_atomic(&records.join(format!("{name}.links")), &links)?;
-    Ok((nf, nl))
+    let bad =
+        |e: bootstrap_contract::LineError| Error(format!("record of {}: {e}", dest.display()));
+    let sums_text = records::render_sums(&files).map_err(bad)?;
+    let links_text = records::render_links(&symlinks).map_err(bad)?;
+    for p in [sums, links] {
+        if let Some(dir) = p.parent() {
+            fs::create_dir_all(dir).context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    write_atomic(sums, sums_text.as_bytes())?;
+    write_atomic(links, links_text.as_bytes())?;
+    Ok((files.len(), symlinks.len()))
 }
 
 /// temp file + fsync + rename + fsync of the directory.
@@ -260,8 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn hex_and_hash() {
-        assert_eq!(hex(&[0, 0xab, 0x7f]), "00ab7f");
+    fn hash() {
         let d = tmpdir("hash");
         fs::write(d.join("f"), b"abc").unwrap();
         assert_eq!(
@@ -289,7 +288,11 @@ mod tests {
             rels,
             ["B", "B/z", "a", "a-c", "a/b", "a/b/x", "a/dangling", "lnk"]
         );
-        let (nf, nl) = write_record(&d.join("records"), "pkg", &dest, &entries).unwrap();
+        let (sums, links) = (
+            d.join("records/pkg.sha256sums"),
+            d.join("records/pkg.links"),
+        );
+        let (nf, nl) = write_record(&sums, &links, &dest, &entries).unwrap();
         assert_eq!((nf, nl), (3, 2));
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -302,6 +305,20 @@ mod tests {
             "/a/dangling -> ../nowhere\n/lnk -> a/b/x\n"
         );
         assert!(!d.join("records/pkg.sha256sums.tmp").exists());
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_not_recorded() {
+        let d = tmpdir("utf8");
+        let dest = d.join("dest");
+        fs::create_dir_all(&dest).unwrap();
+        fs::write(dest.join(OsStr::from_bytes(b"caf\xe9")), b"x").unwrap();
+        let entries = scan(&dest).unwrap();
+        let (sums, links) = (d.join("r/x.sha256sums"), d.join("r/x.links"));
+        let e = write_record(&sums, &links, &dest, &entries).unwrap_err();
+        assert!(e.0.contains("not UTF-8"), "{e}");
+        assert!(!sums.exists() && !links.exists());
         fs::remove_dir_all(&d).unwrap();
     }
 

@@ -5,11 +5,13 @@
 use crate::console;
 use crate::error::{Context, Error};
 use crate::kaem;
-use crate::layout::{self, Layout};
+use crate::layout::Layout;
 use crate::pid1::{self, Status};
-use crate::plan::{self, Action, Kind, Step};
 use crate::record;
 use crate::state::{self, Completed};
+use bootstrap_contract::paths;
+use bootstrap_contract::plan::{self, Action, Kind, Method, Step};
+use bootstrap_contract::protocol::{Event, Failure};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
@@ -25,27 +27,29 @@ pub const JUMP_NEEDS_PID1: &str =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JumpTo {
     pub name: String,
-    pub method: String,
+    pub method: Method,
     pub next: String,
-    pub label: Option<String>,
 }
 
-/// `Ok(Some(jump))` when the stage ends by leaving this system; `Err`
-/// carries the text after `FAILED at `.
-pub fn run(layout: &Layout, stage: &str) -> Result<Option<JumpTo>, String> {
-    let plan_path = layout::plan(stage);
+/// `Ok(Some(jump))` when the stage ends by leaving this system; `Err` says
+/// where it failed.
+pub fn run(layout: &Layout, stage: &str) -> Result<Option<JumpTo>, Failure> {
+    let plan_path = paths::steps(stage);
     if !plan::valid_name(stage) {
-        return Err(format!("{plan_path} (invalid stage name '{stage}')"));
+        return Err(Failure::at(
+            &plan_path,
+            format!("invalid stage name '{stage}'"),
+        ));
     }
     let steps = read(layout, &plan_path)
         .and_then(|t| plan::parse_steps(&t).map_err(|e| e.to_string()))
-        .map_err(|e| format!("{plan_path} ({e})"))?;
-    let env_path = layout::env(stage);
+        .map_err(|e| Failure::at(&plan_path, e))?;
+    let env_path = paths::env(stage);
     let base_env = read(layout, &env_path)
         .and_then(|t| plan::parse_env(&t).map_err(|e| e.to_string()))
-        .map_err(|e| format!("{env_path} ({e})"))?;
-    let completed = Completed::load(&layout.host(layout::COMPLETED))
-        .map_err(|e| format!("{} ({e})", layout::COMPLETED))?;
+        .map_err(|e| Failure::at(&env_path, e))?;
+    let completed = Completed::load(&layout.host(paths::COMPLETED))
+        .map_err(|e| Failure::at(paths::COMPLETED, e))?;
 
     let n = steps.len();
     // Everything before the first non-completed step is skipped; everything
@@ -61,27 +65,38 @@ pub fn run(layout: &Layout, stage: &str) -> Result<Option<JumpTo>, String> {
         n,
     };
     for (idx, step) in steps.iter().enumerate() {
-        let i = idx + 1;
+        let (index, name) = (idx + 1, step.name.clone());
         if idx < first {
-            console::skip(stage, i, n, &step.name);
+            console::print(&Event::Skip {
+                stage: stage.into(),
+                index,
+                total: n,
+                name,
+            });
             continue;
         }
-        console::start(stage, i, n, step.kind.as_str(), &step.name);
+        console::print(&Event::Start {
+            stage: stage.into(),
+            index,
+            total: n,
+            kind: step.kind,
+            name: name.clone(),
+        });
         let t0 = Instant::now();
-        ctx.run_step(i, step)?;
-        console::ok(stage, i, n, &step.name, t0.elapsed().as_secs());
-        if let Action::Jump {
-            method,
-            next,
-            label,
-        } = &step.action
-        {
+        ctx.run_step(index, step)?;
+        console::print(&Event::Ok {
+            stage: stage.into(),
+            index,
+            total: n,
+            name,
+            secs: t0.elapsed().as_secs(),
+        });
+        if let Action::Jump { method, next } = &step.action {
             // Whatever follows a jump in this list belongs to no system.
             return Ok(Some(JumpTo {
                 name: step.name.clone(),
                 method: method.clone(),
                 next: next.clone(),
-                label: label.clone(),
             }));
         }
     }
@@ -123,10 +138,9 @@ fn reset_dir(p: &Path) -> Result<(), Error> {
 }
 
 impl Ctx<'_> {
-    /// `Err` carries the text after `FAILED at `.
-    fn run_step(&self, i: usize, step: &Step) -> Result<(), String> {
+    fn run_step(&self, i: usize, step: &Step) -> Result<(), Failure> {
         let name = &step.name;
-        let log_path = layout::log(self.stage, i, name);
+        let log_path = paths::log(self.stage, i, name);
         let host_log = self.layout.host(&log_path);
         let opened = host_log
             .parent()
@@ -134,7 +148,12 @@ impl Ctx<'_> {
             .and_then(|_| File::create(&host_log));
         let log = match opened {
             Ok(f) => f,
-            Err(e) => return Err(format!("{name} (cannot create log {log_path}: {e})")),
+            Err(e) => {
+                return Err(Failure::at(
+                    name,
+                    format!("cannot create log {log_path}: {e}"),
+                ))
+            }
         };
         let _ = writeln!(
             &log,
@@ -153,7 +172,7 @@ impl Ctx<'_> {
                     eprintln!("bootstrap-runner: {name}: {e}");
                 }
                 let _ = log.sync_all();
-                Err(format!("{name} (log: {log_path})"))
+                Err(Failure::step(name, &log_path))
             }
         }
     }
@@ -166,11 +185,11 @@ impl Ctx<'_> {
         let fixed = [
             ("BOOTSTRAP_STAGE", self.stage.to_string()),
             ("STEP", name.to_string()),
-            ("RECIPE", l.host_str(&layout::recipe(self.stage, name))),
-            ("DISTFILES", l.host_str(layout::DISTFILES)),
-            ("SRC", l.host_str(&layout::src(name))),
-            ("BUILDDIR", l.host_str(&layout::build(name))),
-            ("DESTDIR", l.host_str(&layout::dest(name))),
+            ("RECIPE", l.host_str(&paths::recipe(self.stage, name))),
+            ("DISTFILES", l.host_str(paths::DISTFILES)),
+            ("SRC", l.host_str(&paths::src(name))),
+            ("BUILDDIR", l.host_str(&paths::build(name))),
+            ("DESTDIR", l.host_str(&paths::dest(name))),
         ];
         for (k, v) in fixed {
             env.insert(k.into(), v);
@@ -188,8 +207,8 @@ impl Ctx<'_> {
                 if !pid1::is_pid1() {
                     return Err(Error::new(JUMP_NEEDS_PID1).into());
                 }
-                let _ = writeln!(log, "bootstrap: {method} into stage {next}");
-                state::append(&l.host(layout::COMPLETED), self.stage, name)?;
+                let _ = writeln!(log, "bootstrap: {} into stage {next}", method.as_str());
+                state::append(&l.host(paths::COMPLETED), self.stage, name)?;
                 return Ok(());
             }
             Action::Script {
@@ -198,8 +217,8 @@ impl Ctx<'_> {
             } => (script, interpreter),
         };
         let t0 = Instant::now();
-        let build = l.host(&layout::build(name));
-        let dest = l.host(&layout::dest(name));
+        let build = l.host(&paths::build(name));
+        let dest = l.host(&paths::dest(name));
         reset_dir(&build)?;
         reset_dir(&dest)?;
         let env = self.env(name);
@@ -226,12 +245,11 @@ impl Ctx<'_> {
         }
         if step.kind == Kind::Build {
             let entries = record::scan(&dest).map_err(|e| Error(format!("install: {e}")))?;
-            let records = l.host(layout::RECORDS);
-            let (nf, nl) = record::write_record(&records, name, &dest, &entries)?;
+            let (sums, links) = (paths::sums(name), paths::links(name));
+            let (nf, nl) = record::write_record(&l.host(&sums), &l.host(&links), &dest, &entries)?;
             let _ = writeln!(
                 log,
-                "bootstrap: recorded {nf} files and {nl} symlinks in {}/{name}.sha256sums",
-                layout::RECORDS
+                "bootstrap: recorded {nf} files and {nl} symlinks in {sums}"
             );
             record::install(&dest, l.root(), &entries)
                 .map_err(|e| Error(format!("install: {e}")))?;
@@ -245,7 +263,7 @@ impl Ctx<'_> {
         }
         // Installed files must be on disk before the step counts as done.
         nix::unistd::sync();
-        state::append(&l.host(layout::COMPLETED), self.stage, name)?;
+        state::append(&l.host(paths::COMPLETED), self.stage, name)?;
         let _ = writeln!(
             log,
             "bootstrap: step {name} completed in {}s",

@@ -1,47 +1,35 @@
-//! `bootstrap/state/completed`: one `<stage> <name>` line per finished step.
+//! The completed-steps file (format: `bootstrap_contract::completed`).
 //! Appended and fsync'd only after a step fully finished, so a crash at any
 //! point at worst re-runs the step that was in progress.
 
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
+use bootstrap_contract::completed::{self, Entry};
 use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 #[derive(Debug, Default)]
-pub struct Completed(HashSet<(String, String)>);
+pub struct Completed(HashSet<Entry>);
 
 impl Completed {
-    pub fn parse(text: &str) -> Completed {
-        // A torn last line (crash mid-append) has no newline; it is ignored,
-        // as is anything that is not exactly two fields.
-        let complete = match text.rfind('\n') {
-            Some(i) => &text[..i],
-            None => "",
-        };
-        let set = complete
-            .lines()
-            .filter_map(|l| {
-                let mut f = l.split_whitespace();
-                match (f.next(), f.next(), f.next()) {
-                    (Some(s), Some(n), None) => Some((s.to_string(), n.to_string())),
-                    _ => None,
-                }
-            })
-            .collect();
-        Completed(set)
-    }
-
+    /// A missing file means nothing completed yet; a malformed one is an
+    /// error (`line N: ...`), since the runner never writes one.
     pub fn load(path: &Path) -> Result<Completed> {
         match fs::read_to_string(path) {
-            Ok(t) => Ok(Completed::parse(&t)),
+            Ok(t) => completed::parse(&t)
+                .map(|v| Completed(v.into_iter().collect()))
+                .map_err(|e| Error(e.to_string())),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(Completed::default()),
             Err(e) => Err(e).context(|| format!("reading {}", path.display())),
         }
     }
 
     pub fn contains(&self, stage: &str, name: &str) -> bool {
-        self.0.contains(&(stage.to_string(), name.to_string()))
+        self.0.contains(&Entry {
+            stage: stage.to_string(),
+            name: name.to_string(),
+        })
     }
 }
 
@@ -57,16 +45,15 @@ pub fn append(path: &Path, stage: &str, name: &str) -> Result<()> {
         .write(true)
         .open(path)
         .context(what)?;
-    // Drop a torn last line (crash mid-append) instead of completing it: a
-    // prefix like "sysa gcc" of "sysa gcc-4" must never turn into a record.
+    // Cut off a torn last line (crash mid-append) instead of completing it.
     let mut old = Vec::new();
     f.read_to_end(&mut old).context(what)?;
-    let keep = old.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let keep = completed::complete_len(&old);
     if keep != old.len() {
         f.set_len(keep as u64).context(what)?;
     }
     f.seek(SeekFrom::Start(keep as u64)).context(what)?;
-    f.write_all(format!("{stage} {name}\n").as_bytes())
+    f.write_all(completed::line(stage, name).as_bytes())
         .context(what)?;
     f.sync_all().context(what)?;
     fs::File::open(dir)
@@ -119,9 +106,14 @@ mod tests {
     }
 
     #[test]
-    fn junk_lines_are_ignored() {
-        let c = Completed::parse("sysa\nsysa a extra\n\nsysb x\n");
-        assert!(c.contains("sysb", "x"));
-        assert!(!c.contains("sysa", "a"));
+    fn junk_lines_are_an_error() {
+        let dir = std::env::temp_dir().join(format!("runner-junk-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("completed");
+        fs::write(&path, "sysa a\nsysa a extra\n").unwrap();
+        let e = Completed::load(&path).unwrap_err();
+        assert!(e.0.starts_with("line 2: "), "{e}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

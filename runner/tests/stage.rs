@@ -483,6 +483,46 @@ fn malformed_plan_fails_before_running_anything() {
 }
 
 #[test]
+fn completed_steps_file_torn_line_skipped_junk_refused() {
+    let r = Root::new("state");
+    r.plan(
+        "bootstrap-steps 1
+build a bootstrap/recipes/sysa/a/build.kaem
+         build b bootstrap/recipes/sysa/b/build.kaem
+",
+    );
+    r.recipe(
+        "a",
+        "build.kaem",
+        "echo ran > ${DISTFILES}/a-ran
+",
+    );
+    r.recipe(
+        "b",
+        "build.kaem",
+        "echo ran > ${DISTFILES}/b-ran
+",
+    );
+    // A crash while appending `sysa b` left a torn line: b runs again.
+    r.write("bootstrap/state/completed", "sysa a\nsysa b");
+    let run = r.run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!r.exists("bootstrap/distfiles/a-ran"));
+    assert!(r.exists("bootstrap/distfiles/b-ran"));
+    assert_eq!(r.read("bootstrap/state/completed"), "sysa a\nsysa b\n");
+
+    // A complete line the runner cannot have written stops the stage.
+    r.write("bootstrap/state/completed", "sysa a\nsysa a b\n");
+    let run = r.run();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "bootstrap: FAILED at /bootstrap/state/completed \
+         (line 2: expected '<stage> <step>', found 'sysa a b')\n"
+    );
+}
+
+#[test]
 fn kaem_syntax_error_runs_nothing() {
     let r = Root::new("syntax");
     r.plan("bootstrap-steps 1\nbuild a bootstrap/recipes/sysa/a/build.kaem\n");
