@@ -17,8 +17,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use bootstrap_contract::{paths, records};
 
-use crate::util::fsutil;
+use crate::image::target;
+use crate::util::{fsutil, in_root};
 
 /// What one step installed: path (relative, no leading slash) → sha256 for
 /// files, or "-> target" for symlinks.
@@ -39,38 +41,31 @@ impl Records {
 
     /// Read a target's records, in the order of its completed-steps file.
     pub fn from_target(root: &Path) -> Result<Records> {
-        let state = root.join("bootstrap/state/completed");
-        let text = std::fs::read_to_string(&state)
-            .with_context(|| format!("{} (is this a bootstrap target?)", state.display()))?;
+        let state = in_root(root, paths::COMPLETED);
+        if !state.is_file() {
+            bail!(
+                "{} is missing (is this a bootstrap target?)",
+                state.display()
+            );
+        }
         let mut steps = Vec::new();
-        for line in text.lines() {
-            let Some((stage, name)) = line.split_once(' ') else {
-                continue;
-            };
-            let sums = root.join(format!("bootstrap/records/{name}.sha256sums"));
+        for e in target::completed_steps(root)? {
+            let sums = in_root(root, &paths::sums(&e.name));
             if !sums.exists() {
                 continue; // an improve step: installs nothing
             }
-            let mut rec = StepRecord::new();
-            for (i, l) in std::fs::read_to_string(&sums)?.lines().enumerate() {
-                let (h, p) = l
-                    .split_once("  ")
-                    .with_context(|| format!("{}:{}: malformed", sums.display(), i + 1))?;
-                rec.insert(p.trim_start_matches('/').to_string(), h.to_string());
-            }
-            let links = root.join(format!("bootstrap/records/{name}.links"));
+            let text = std::fs::read_to_string(&sums)?;
+            let files = records::parse_sums(&text).with_context(|| sums.display().to_string())?;
+            let mut rec: StepRecord = files.into_iter().map(|f| (f.path, f.sha256)).collect();
+            let links = in_root(root, &paths::links(&e.name));
             if let Ok(t) = std::fs::read_to_string(&links) {
-                for (i, l) in t.lines().enumerate() {
-                    let (p, target) = l
-                        .split_once(" -> ")
-                        .with_context(|| format!("{}:{}: malformed", links.display(), i + 1))?;
-                    rec.insert(
-                        p.trim_start_matches('/').to_string(),
-                        format!("{LINK}{target}"),
-                    );
+                let links =
+                    records::parse_links(&t).with_context(|| links.display().to_string())?;
+                for l in links {
+                    rec.insert(l.path, format!("{LINK}{}", l.target));
                 }
             }
-            steps.push((format!("{stage}/{name}"), rec));
+            steps.push((format!("{}/{}", e.stage, e.name), rec));
         }
         Ok(Records { steps })
     }
@@ -94,7 +89,7 @@ impl Records {
             } else {
                 let (h, p) = l
                     .split_once("  ")
-                    .filter(|(h, _)| crate::model::sums::is_sha256_hex(h))
+                    .filter(|(h, _)| records::is_sha256_hex(h))
                     .with_context(|| format!("{}: expected '<sha256>  <path>'", at()))?;
                 let Some((_, rec)) = steps.last_mut() else {
                     bail!("{}: file before any '# step'", at())

@@ -25,8 +25,9 @@ use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const KEXEC_KERNEL: &str = "/bootstrap/kexec/kernel";
-const KEXEC_CMDLINE: &str = "/bootstrap/kexec/cmdline";
+use bootstrap_contract::paths::{self, KEXEC_CMDLINE, KEXEC_KERNEL};
+use bootstrap_contract::protocol;
+
 const KEXEC_INITRD: &str = "/tmp/bootstrap-next.cpio";
 const NEWROOT: &str = "/newroot";
 /// Kernel filesystems and scratch space that move along in a switch_root.
@@ -36,17 +37,10 @@ const MOVED: [&str; 4] = ["proc", "sys", "dev", "tmp"];
 /// kernel filesystems, scratch space, and the kexec kernel itself.
 fn transient(rel: &Path) -> bool {
     let s = rel.as_os_str().to_str().unwrap_or("");
-    matches!(
-        s,
-        "proc"
-            | "sys"
-            | "dev"
-            | "tmp"
-            | "newroot"
-            | "bootstrap/build"
-            | "bootstrap/dest"
-            | "bootstrap/kexec/kernel"
-    )
+    matches!(s, "proc" | "sys" | "dev" | "tmp" | "newroot")
+        || [paths::BUILD, paths::DEST, KEXEC_KERNEL]
+            .iter()
+            .any(|p| paths::relative(p) == s)
 }
 
 /// The next kernel's command line: the base one without any stage, plus
@@ -54,10 +48,14 @@ fn transient(rel: &Path) -> bool {
 fn kexec_cmdline(base: &str, next: &str) -> Result<CString> {
     let words: Vec<&str> = base
         .split_whitespace()
-        .filter(|w| !w.starts_with("bootstrap.stage="))
+        .filter(|w| !w.starts_with(protocol::STAGE_PARAM))
         .collect();
-    CString::new(format!("{} bootstrap.stage={next}", words.join(" ")))
-        .map_err(|_| Error::new("kexec command line contains NUL"))
+    CString::new(format!(
+        "{} {}",
+        words.join(" "),
+        protocol::stage_param(next)
+    ))
+    .map_err(|_| Error::new("kexec command line contains NUL"))
 }
 
 /// Pack the root, load it with the kernel, reboot into it.
@@ -210,7 +208,7 @@ pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
         Op::Chroot(".".into()),
         Op::Chdir("/".into()),
         Op::Exec {
-            prog: "/bootstrap/runner".into(),
+            prog: paths::RUNNER.into(),
             args: vec!["--stage".into(), next.into()],
         },
     ]);
@@ -244,11 +242,12 @@ pub fn load_modules() {
         return;
     };
     let release = uts.release().to_string_lossy().to_string();
-    let dir = Path::new("/bootstrap/modules").join(&release);
-    let Ok(order) = fs::read_to_string(dir.join("order")) else {
+    let order_file = PathBuf::from(paths::module_order(&release));
+    let dir = order_file.parent().unwrap_or(Path::new("/"));
+    let Ok(order) = fs::read_to_string(&order_file) else {
         return;
     };
-    let (n, already, failed) = load(&modules_plan(&dir, &order), &Linux);
+    let (n, already, failed) = load(&modules_plan(dir, &order), &Linux);
     for f in failed {
         eprintln!("bootstrap-runner: {f}");
     }

@@ -129,7 +129,7 @@ fn print_log_tail(layout: &Layout, log: &str) {
 fn pid1_stage(args: &[String], cmdline: &str) -> String {
     match args {
         [flag, stage, ..] if flag == "--stage" && plan::valid_name(stage) => stage.clone(),
-        _ => pid1::stage_from_cmdline(cmdline),
+        _ => bootstrap_contract::protocol::stage_from_cmdline(cmdline).to_string(),
     }
 }
 

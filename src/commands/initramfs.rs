@@ -61,7 +61,7 @@ pub fn run(g: &Global, a: &InitramfsArgs) -> Result<ExitCode> {
         work: &work,
     };
     target::lay(&root, &inputs, &[("sysa", sysa)])?;
-    std::os::unix::fs::symlink("bootstrap/runner", root.join("init"))?;
+    target::link_init(&root)?;
     let mtime = target::SOURCE_DATE_EPOCH.parse().unwrap_or(0);
     initramfs::write(
         &root,

@@ -17,12 +17,12 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use bootstrap::guest::protocol;
 use bootstrap::guest::supervise::{Outcome, Watch};
 use bootstrap::model::config::Config;
 use bootstrap::model::project::{self, Distfile, Project};
 use bootstrap::sources::fetch as sources_fetch;
 use bootstrap::sources::{download, mirrors};
+use bootstrap_contract::protocol;
 
 /// Options every command has.
 pub struct Global {

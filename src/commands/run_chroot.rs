@@ -11,6 +11,8 @@ use bootstrap::guest::{chroot, interrupt};
 use bootstrap::image::target::{self, Marker};
 use bootstrap::model::stages::{self, Mode, Place};
 use bootstrap::seed;
+use bootstrap::util::in_root;
+use bootstrap_contract::paths;
 
 use super::run::RunArgs;
 use super::{report, sources_or_fail, Global, Report};
@@ -61,7 +63,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     target::lay(&root, &inputs, &stages)?;
 
     interrupt::install_handler()?;
-    let logs = root.join("bootstrap/logs");
+    let logs = in_root(&root, paths::LOGS);
     std::fs::create_dir_all(&logs)?;
     let console = logs.join("console.log");
     // Steps may leave processes behind that change their process group;

@@ -15,7 +15,8 @@ use bootstrap::image::target::{self, Marker};
 use bootstrap::image::{disk, initramfs, kmod};
 use bootstrap::model::stages::{self, Mode, Place};
 use bootstrap::seed;
-use bootstrap::util::fsutil;
+use bootstrap::util::{fsutil, in_root};
+use bootstrap_contract::{paths, protocol};
 
 use super::run::RunArgs;
 use super::{report, sources_or_fail, Global, Report};
@@ -68,11 +69,11 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     let iroot = work.join("initramfs-root");
     fsutil::remove_any(&iroot)?;
     target::lay(&iroot, &inputs, &ram)?;
-    std::fs::create_dir_all(iroot.join("bootstrap/kexec"))?;
-    std::fs::copy(&kexec_kernel, iroot.join("bootstrap/kexec/kernel"))
-        .with_context(|| kexec_kernel.display().to_string())?;
+    let kexec_to = in_root(&iroot, paths::KEXEC_KERNEL);
+    std::fs::create_dir_all(kexec_to.parent().expect("a directory"))?;
+    std::fs::copy(&kexec_kernel, &kexec_to).with_context(|| kexec_kernel.display().to_string())?;
     std::fs::write(
-        iroot.join("bootstrap/kexec/cmdline"),
+        in_root(&iroot, paths::KEXEC_CMDLINE),
         format!("{}\n", qemu::CMDLINE),
     )?;
     let optional = if mode == Mode::BareMetal {
@@ -95,7 +96,7 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     if kexec_kernel != kernel {
         kmod::add_modules(&iroot, &kernel, a.vm.modules.as_deref(), optional)?;
     }
-    std::os::unix::fs::symlink("bootstrap/runner", iroot.join("init"))?;
+    target::link_init(&iroot)?;
     let initrd = root.join("initramfs.cpio.gz");
     initramfs::write(
         &iroot,
@@ -165,7 +166,7 @@ fn bare_metal_readme(kernel_name: &str) -> String {
          1. Write disk.img to the disk that is to receive the system (all data on it is lost):\n\
          \x20  dd if=disk.img of=/dev/DISK bs=4M conv=fsync\n\
          2. Boot {kernel_name} with initramfs.cpio.gz from any boot loader, with this command line:\n\
-         \x20  {cmdline} bootstrap.stage=sysa\n\
+         \x20  {cmdline} {stage}\n\
          \x20  (change console= to the machine's console; the runner writes its progress there).\n\
          3. sysa runs in RAM, kexecs into sysb, which finds the disk by its label {label} (not by\n\
          \x20  name), moves onto it and runs sysc. The last console line is `bootstrap: done` or\n\
@@ -173,6 +174,7 @@ fn bare_metal_readme(kernel_name: &str) -> String {
          \x20  under /bootstrap. The machine powers off at the end.\n",
         label = target::DISK_LABEL,
         cmdline = qemu::CMDLINE,
+        stage = protocol::stage_param(protocol::DEFAULT_STAGE),
     )
 }
 

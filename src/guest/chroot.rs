@@ -262,7 +262,7 @@ pub fn runner_command(root: &Path, stage: &str) -> Result<std::process::Command>
             .unwrap_or_default()
         })
         .collect();
-    let mut cmd = std::process::Command::new("/bootstrap/runner");
+    let mut cmd = std::process::Command::new(bootstrap_contract::paths::RUNNER);
     cmd.args(["--stage", stage])
         .env_clear()
         .env("PATH", "/usr/bin:/bin");

@@ -11,10 +11,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use bootstrap_contract::{paths, plan, protocol};
 
 use crate::guest::supervise::{self, Outcome};
-use crate::image::initramfs;
-use crate::util::fsutil;
+use crate::image::{initramfs, target};
+use crate::util::{fsutil, in_root};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Accel {
@@ -87,7 +88,7 @@ impl Vm<'_> {
         .arg(self.initrd)
         .args([
             "-append",
-            &format!("{CMDLINE} bootstrap.stage={}", self.stage),
+            &format!("{CMDLINE} {}", protocol::stage_param(self.stage)),
         ]);
         if let Some(d) = self.disk {
             c.arg("-drive")
@@ -110,14 +111,14 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
     }
     let root = work.join("probe-root");
     let _ = fsutil::remove_any(&root);
-    std::fs::create_dir_all(root.join("bootstrap/plan"))?;
-    std::fs::copy(runner, root.join("bootstrap/runner"))?;
+    std::fs::create_dir_all(in_root(&root, paths::PLAN))?;
+    std::fs::copy(runner, in_root(&root, paths::RUNNER))?;
     std::fs::write(
-        root.join("bootstrap/plan/probe.steps"),
-        "bootstrap-steps 1\n",
+        in_root(&root, &paths::steps("probe")),
+        plan::render_steps(&[])?,
     )?;
-    std::fs::write(root.join("bootstrap/plan/probe.env"), "")?;
-    std::os::unix::fs::symlink("bootstrap/runner", root.join("init"))?;
+    std::fs::write(in_root(&root, &paths::env("probe")), plan::render_env(&[])?)?;
+    target::link_init(&root)?;
     eprintln!("bootstrap: probing KVM with a short test boot (at most 20s)");
     let initrd = work.join("probe.cpio");
     initramfs::write(

@@ -27,7 +27,7 @@ use anyhow::{Context, Result};
 use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 
-use crate::guest::protocol::{self, Event};
+use bootstrap_contract::protocol::{self, Event, Failure};
 
 /// Lines of console kept for a failure report.
 pub const TAIL: usize = 25;
@@ -233,13 +233,11 @@ fn take(
         }
         Line::Out(l) => {
             println!("{l}");
-            if l.starts_with("bootstrap: booted Linux ") {
-                w.boots += 1;
-            }
             match protocol::parse(&l) {
+                Some(Event::Booted { .. }) => w.boots += 1,
                 Some(Event::Start { name, .. }) => w.current = Some(name),
                 Some(Event::Done) if decided.is_none() => *decided = Some(Outcome::Done),
-                Some(Event::Failed { what, detail }) if decided.is_none() => {
+                Some(Event::Failed(Failure { what, detail })) if decided.is_none() => {
                     *decided = Some(Outcome::Failed { what, detail })
                 }
                 _ => {}

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use bootstrap_contract::paths;
 
-use crate::util::fsutil;
+use crate::util::{fsutil, in_root};
 
 /// The modules a QEMU run needs for its disk and filesystem; a kernel that
 /// has them built in simply has no such entries (see `resolve`).
@@ -201,7 +202,8 @@ pub fn add_modules(
         }
     }
     let dir = &index.dir;
-    let dest = root.join("bootstrap/modules").join(&release);
+    let order_file = in_root(root, &paths::module_order(&release));
+    let dest = order_file.parent().expect("a directory").to_path_buf();
     std::fs::create_dir_all(&dest)?;
     let mut order = String::new();
     for m in extra.iter().chain(list.iter()) {
@@ -218,7 +220,7 @@ pub fn add_modules(
         order.push_str(m);
         order.push('\n');
     }
-    fsutil::write_atomic(&dest.join("order"), order.as_bytes())?;
+    fsutil::write_atomic(&order_file, order.as_bytes())?;
     Ok(order.lines().count())
 }
 

@@ -15,11 +15,11 @@
 //! ```
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use bootstrap_contract::{completed, paths, plan};
 
 use crate::model::manifest::{Jump, Step, StepKind};
 use crate::model::project::Project;
@@ -27,7 +27,7 @@ use crate::model::recipe::Recipe;
 use crate::model::stages::{next_stage, Mode};
 use crate::sources::distfile::{unpack_verified, verified_distfile};
 use crate::sources::patch::apply_patches;
-use crate::util::fsutil;
+use crate::util::{fsutil, in_root};
 
 /// SOURCE_DATE_EPOCH of every step: the one date any output may carry.
 pub const SOURCE_DATE_EPOCH: &str = "0";
@@ -38,85 +38,109 @@ pub const DISK_LABEL: &str = "BOOTSTRAP";
 pub const DISK_UUID: &str = "b0075742-a900-4000-8000-000000000001";
 
 /// The `<stage>.steps` text for the runner.
-pub fn steps_file(project: &Project, stage: &str, steps: &[&Step]) -> String {
-    let mut s =
-        String::from("bootstrap-steps 1\n# written by bootstrap from parts.toml; do not edit\n");
+pub fn steps_file(project: &Project, stage: &str, steps: &[&Step]) -> Result<String> {
+    let recipes = paths::relative(&paths::recipes(stage)).to_string();
+    let mut planned = Vec::new();
     for step in steps {
-        match &step.kind {
+        let action = match &step.kind {
             StepKind::Build { .. } => {
                 let r = project
                     .step_recipe(stage, step)
                     .expect("checked by Project::load");
                 let script = r.script.as_deref().unwrap_or("build.kaem");
-                let _ = write!(
-                    s,
-                    "build {} bootstrap/recipes/{stage}/{}/{script}",
-                    step.name, step.name
-                );
-                if let Some(i) = &r.interpreter {
-                    let _ = write!(s, " {i}");
+                plan::Action::Script {
+                    script: format!("{recipes}/{}/{script}", step.name),
+                    // "kaem" is the runner's own interpreter: no program.
+                    interpreter: r.interpreter.clone().filter(|i| i != "kaem"),
                 }
-                s.push('\n');
             }
-            StepKind::Improve { script } => {
-                let interp = if script.ends_with(".sh") {
-                    " /bin/sh"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    s,
-                    "improve {} bootstrap/recipes/{stage}/improve/{script}{interp}",
-                    step.name
-                );
-            }
+            StepKind::Improve { script } => plan::Action::Script {
+                script: format!("{recipes}/improve/{script}"),
+                interpreter: script.ends_with(".sh").then(|| "/bin/sh".to_string()),
+            },
             StepKind::Jump(j) => {
                 // The runner needs to know where the jump leads: the next
                 // stage, and for switch_root the disk's label.
-                let next = next_stage(stage).unwrap_or("none");
-                let _ = match j {
-                    Jump::Kexec => writeln!(s, "jump {} kexec {next}", step.name),
-                    Jump::SwitchRoot => writeln!(
-                        s,
-                        "jump {} switch_root {next} LABEL={DISK_LABEL}",
+                let Some(next) = next_stage(stage) else {
+                    bail!(
+                        "parts.toml:{}: {stage} is the last stage; step {} has no stage to jump to",
+                        step.line,
                         step.name
-                    ),
+                    );
                 };
+                let method = match j {
+                    Jump::Kexec => plan::Method::Kexec,
+                    Jump::SwitchRoot => plan::Method::SwitchRoot {
+                        label: DISK_LABEL.into(),
+                    },
+                };
+                plan::Action::Jump {
+                    method,
+                    next: next.into(),
+                }
             }
-        }
+        };
+        let kind = match &step.kind {
+            StepKind::Build { .. } => plan::Kind::Build,
+            StepKind::Improve { .. } => plan::Kind::Improve,
+            StepKind::Jump(_) => plan::Kind::Jump,
+        };
+        planned.push(plan::Step {
+            kind,
+            name: step.name.clone(),
+            action,
+        });
     }
-    s
+    let text =
+        plan::render_steps(&planned).with_context(|| format!("writing the {stage} step list"))?;
+    Ok(format!(
+        "# written by bootstrap from parts.toml; do not edit\n{text}"
+    ))
 }
 
 /// The base environment of every step: fixed, so nothing of the host leaks in.
 pub fn env_file(mode: &str, jobs: usize) -> String {
+    let vars = [
+        ("PATH", format!("/usr/bin:/bin:{}", paths::BIN)),
+        ("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH.into()),
+        ("TZ", "UTC".into()),
+        ("LC_ALL", "C".into()),
+        ("LANG", "C".into()),
+        ("HOME", "/tmp".into()),
+        ("TMPDIR", "/tmp".into()),
+        ("BOOTSTRAP_MODE", mode.into()),
+        ("JOBS", jobs.to_string()),
+    ]
+    .map(|(k, v)| (k.to_string(), v));
+    let text = plan::render_env(&vars).expect("fixed names and plain values");
     format!(
-        "# written by bootstrap; the whole environment of a step, plus the runner's own\n\
-         PATH=/usr/bin:/bin:/bootstrap/bin\n\
-         SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}\n\
-         TZ=UTC\n\
-         LC_ALL=C\n\
-         LANG=C\n\
-         HOME=/tmp\n\
-         TMPDIR=/tmp\n\
-         BOOTSTRAP_MODE={mode}\n\
-         JOBS={jobs}\n"
+        "# written by bootstrap; the whole environment of a step, plus the runner's own\n{text}"
     )
+}
+
+/// The steps the runner has recorded as completed in `root`, in the order
+/// they completed (none for a new target).
+pub fn completed_steps(root: &Path) -> Result<Vec<completed::Entry>> {
+    let p = in_root(root, paths::COMPLETED);
+    match fs::read_to_string(&p) {
+        Ok(t) => completed::parse(&t).with_context(|| p.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| p.display().to_string()),
+    }
 }
 
 /// `<stage> <name>` pairs the runner has recorded as completed in `root`.
 pub fn completed(root: &Path) -> Result<BTreeSet<(String, String)>> {
-    let p = root.join("bootstrap/state/completed");
-    let text = match fs::read_to_string(&p) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
-        Err(e) => return Err(e).with_context(|| p.display().to_string()),
-    };
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(a, b)| (a.to_string(), b.to_string()))
+    Ok(completed_steps(root)?
+        .into_iter()
+        .map(|e| (e.stage, e.name))
         .collect())
+}
+
+/// `init -> bootstrap/runner`: the runner is PID 1 of a booted seed.
+pub fn link_init(root: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(paths::relative(paths::RUNNER), root.join("init"))
+        .with_context(|| format!("linking {}/init", root.display()))
 }
 
 /// Everything a laid-out tree needs besides the project.
@@ -136,29 +160,29 @@ pub struct Inputs<'a> {
 /// state; their sources are not unpacked again.
 pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Result<()> {
     let project = inputs.project;
-    let b = root.join("bootstrap");
-    fs::create_dir_all(&b)?;
+    let at = |guest: &str| in_root(root, guest);
+    fs::create_dir_all(at(paths::BOOTSTRAP))?;
     let done = completed(root)?;
 
     // Runner and seed: replaced every time (they are inputs, not state).
-    fs::copy(inputs.runner, b.join("runner"))
+    fs::copy(inputs.runner, at(paths::RUNNER))
         .with_context(|| format!("copying runner {}", inputs.runner.display()))?;
-    fsutil::remove_any(&b.join("seed"))?;
-    fsutil::copy_tree(&inputs.seed.join("bootstrap/seed"), &b.join("seed"))?;
+    fsutil::remove_any(&at(paths::SEED))?;
+    fsutil::copy_tree(&in_root(inputs.seed, paths::SEED), &at(paths::SEED))?;
 
-    fs::create_dir_all(b.join("plan"))?;
+    fs::create_dir_all(at(paths::PLAN))?;
     let mut wanted_files = BTreeSet::new();
     for (stage, steps) in stages {
         fsutil::write_atomic(
-            &b.join(format!("plan/{stage}.steps")),
-            steps_file(project, stage, steps).as_bytes(),
+            &at(&paths::steps(stage)),
+            steps_file(project, stage, steps)?.as_bytes(),
         )?;
         fsutil::write_atomic(
-            &b.join(format!("plan/{stage}.env")),
+            &at(&paths::env(stage)),
             env_file(inputs.mode.as_str(), inputs.jobs).as_bytes(),
         )?;
 
-        let recipes = b.join("recipes").join(stage);
+        let recipes = at(&paths::recipes(stage));
         fsutil::remove_any(&recipes)?;
         fs::create_dir_all(&recipes)?;
         let improve = project.root.join(stage).join("improve");
@@ -169,11 +193,11 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
             let Some(r) = project.step_recipe(stage, step) else {
                 continue;
             };
-            fsutil::copy_tree(&r.dir, &recipes.join(&step.name))?;
+            fsutil::copy_tree(&r.dir, &at(&paths::recipe(stage, &step.name)))?;
             for s in &r.sources {
                 wanted_files.insert(s.file.clone());
             }
-            let src = b.join("src").join(&step.name);
+            let src = at(&paths::src(&step.name));
             fsutil::remove_any(&src)?;
             if done.contains(&(stage.to_string(), step.name.clone())) {
                 continue;
@@ -184,7 +208,7 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
     }
 
     // Distfiles: copied after a fresh hash check; stale ones removed.
-    let dist = b.join("distfiles");
+    let dist = at(paths::DISTFILES);
     fs::create_dir_all(&dist)?;
     for e in fsutil::sorted_entries(&dist)? {
         let name = e
@@ -408,12 +432,14 @@ mod tests {
     fn completed_reads_the_runner_state() {
         let t = tempfile::tempdir().unwrap();
         assert!(completed(t.path()).unwrap().is_empty());
-        fs::create_dir_all(t.path().join("bootstrap/state")).unwrap();
+        fs::create_dir_all(in_root(t.path(), paths::STATE)).unwrap();
         fs::write(
-            t.path().join("bootstrap/state/completed"),
-            "sysa kit\nsysa musl-1.2.3\n",
+            in_root(t.path(), paths::COMPLETED),
+            "sysa kit\nsysa musl-1.2.3\nsysa tcc",
         )
         .unwrap();
+        // The torn last line (a crash mid-append) is not a completed step,
+        // as for the runner.
         let c = completed(t.path()).unwrap();
         assert!(c.contains(&("sysa".into(), "musl-1.2.3".into())));
         assert_eq!(c.len(), 2);

@@ -111,12 +111,10 @@ struct RawStage {
     steps: Vec<Spanned<RawTable>>,
 }
 
-/// Names end up as directory and log file names, in the host and the guest.
+/// Names end up as directory and log file names, in the host and the guest:
+/// the runner's rule, and no hidden names either.
 pub fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('.')
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+    bootstrap_contract::plan::valid_name(s) && !s.starts_with('.')
 }
 
 impl Manifest {

@@ -20,9 +20,9 @@ pub struct Sums {
     pub entries: BTreeMap<String, Entry>,
 }
 
-pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
+/// 64 lowercase hex digits, as sha256sum writes them (and as this tool
+/// compares them).
+pub use bootstrap_contract::records::is_sha256_hex;
 
 impl Sums {
     pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Sums> {

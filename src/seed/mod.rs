@@ -14,12 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
+use bootstrap_contract::paths;
 
 use crate::model::project::Project;
 use crate::sources::distfile::unpack_verified;
 use crate::sources::patch::apply_patches;
 use crate::util::cmd::run_logged;
-use crate::util::fsutil;
+use crate::util::{fsutil, in_root};
 
 /// Flags given to the host compiler. ONE_SOURCE builds all of TinyCC from
 /// tcc.c; the rest select x86_64, musl conventions and static linking.
@@ -131,7 +132,7 @@ pub fn build(project: &Project, distfiles: &Path, cc: &str, work: &Path, out: &P
         &log,
     )?;
 
-    let seed = out.join("bootstrap/seed");
+    let seed = in_root(out, paths::SEED);
     let _ = fs::remove_dir_all(&seed);
     fs::create_dir_all(seed.join("bin"))?;
     fs::create_dir_all(seed.join("lib/tcc/include"))?;
@@ -161,7 +162,7 @@ pub fn cached(
 ) -> Result<(PathBuf, String)> {
     let id = seed_id(project, cc)?;
     let out = work.join(format!("seed-{}", &id[..16]));
-    if !out.join("bootstrap/seed/bin/tcc").is_file() {
+    if !in_root(&out, paths::SEED).join("bin/tcc").is_file() {
         eprintln!("bootstrap: building tcc-seed with {cc}");
         let _ = fs::remove_dir_all(&out);
         build(project, distfiles, cc, &work.join("seed-build"), &out)?;

@@ -72,16 +72,6 @@ pub fn run(cmd: &mut Command) -> io::Result<Status> {
     }
 }
 
-/// `bootstrap.stage=<stage>` from a kernel command line, default `sysa`.
-pub fn stage_from_cmdline(cmdline: &str) -> String {
-    cmdline
-        .split_whitespace()
-        .filter_map(|w| w.strip_prefix("bootstrap.stage="))
-        .next_back()
-        .unwrap_or("sysa")
-        .to_string()
-}
-
 /// Kernel filesystems PID 1 mounts before anything else, each on a
 /// directory it creates first; then the console, which may have had no node
 /// before devtmpfs.
@@ -230,19 +220,6 @@ mod tests {
                 "sync",
                 "reboot RB_POWER_OFF",
             ]
-        );
-    }
-
-    #[test]
-    fn cmdline_stage() {
-        assert_eq!(stage_from_cmdline("console=ttyS0 quiet\n"), "sysa");
-        assert_eq!(
-            stage_from_cmdline("console=ttyS0 bootstrap.stage=sysb rw\n"),
-            "sysb"
-        );
-        assert_eq!(
-            stage_from_cmdline("bootstrap.stage=a bootstrap.stage=sysc"),
-            "sysc"
         );
     }
 
