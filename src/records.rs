@@ -89,7 +89,7 @@ impl Records {
             } else {
                 let (h, p) = l
                     .split_once("  ")
-                    .filter(|(h, _)| records::is_sha256_hex(h))
+                    .filter(|(h, _)| crate::model::sums::is_sha256_hex(h))
                     .with_context(|| format!("{}: expected '<sha256>  <path>'", at()))?;
                 let Some((_, rec)) = steps.last_mut() else {
                     bail!("{}: file before any '# step'", at())

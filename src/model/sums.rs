@@ -20,9 +20,11 @@ pub struct Sums {
     pub entries: BTreeMap<String, Entry>,
 }
 
-/// 64 lowercase hex digits, as sha256sum writes them (and as this tool
-/// compares them).
-pub use bootstrap_contract::records::is_sha256_hex;
+/// 64 hex digits of either case, as `sha256sum -c` accepts them (entries
+/// are normalised to lowercase). The runner's records are stricter.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
 
 impl Sums {
     pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Sums> {
