@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::check::CheckArgs;
 use commands::fetch::FetchArgs;
 use commands::initramfs::InitramfsArgs;
 use commands::run::RunArgs;
@@ -38,7 +39,7 @@ enum Command {
     /// Download and verify every source the manifest needs.
     Fetch(FetchArgs),
     /// Check that parts.toml, the recipes and SHA256SUMS.sources agree.
-    Check,
+    Check(CheckArgs),
     /// Write the sysa seed initramfs (byte-identical on rebuild).
     Initramfs(InitramfsArgs),
     /// Run the bootstrap.
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
         config: cli.config,
     };
     let result = match &cli.command {
-        Command::Check => commands::check::run(&g),
+        Command::Check(a) => commands::check::run(&g, a),
         Command::Fetch(a) => commands::fetch::run(&g, a),
         Command::Initramfs(a) => commands::initramfs::run(&g, a),
         Command::Run(a) => commands::run::run(&g, a),

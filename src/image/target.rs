@@ -25,8 +25,7 @@ use crate::model::manifest::{Jump, Step, StepKind};
 use crate::model::project::Project;
 use crate::model::recipe::Recipe;
 use crate::model::stages::{next_stage, Mode};
-use crate::sources::distfile::{unpack_verified, verified_distfile};
-use crate::sources::patch::apply_patches;
+use crate::sources::distfile::{prepare_recipe, verified_distfile};
 use crate::util::{fsutil, in_root};
 
 /// SOURCE_DATE_EPOCH of every step: the one date any output may carry.
@@ -235,20 +234,9 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
 /// Unpack a recipe's sources into `src` and apply its patches. One source:
 /// `src` is its tree; several: each in `src/<file name without .tar.*>`.
 fn lay_sources(inputs: &Inputs, r: &Recipe, src: &Path) -> Result<()> {
-    match &r.sources[..] {
-        [] => return Ok(()),
-        [one] => unpack_verified(inputs.project, inputs.distfiles, &one.file, src)?,
-        many => {
-            fs::create_dir_all(src)?;
-            for s in many {
-                let stem = s.file.split(".tar").next().unwrap_or(&s.file);
-                unpack_verified(inputs.project, inputs.distfiles, &s.file, &src.join(stem))?;
-            }
-        }
-    }
     fs::create_dir_all(inputs.work)?;
     let log = inputs.work.join("patch.log");
-    apply_patches(src, &r.patches()?, &log)
+    prepare_recipe(inputs.project, inputs.distfiles, r, src, &log)
 }
 
 /// The marker a target carries (`bootstrap/target.toml`): what started it.
