@@ -5,6 +5,7 @@
 //! ```text
 //! bootstrap: booted Linux <release>, stage <stage>      PID 1, once per kernel boot
 //! bootstrap: [<stage> <i>/<n>] start <kind> <name>
+//! bootstrap: [<stage> <i>/<n>] running <name> (<secs>s)    its log grew lately
 //! bootstrap: [<stage> <i>/<n>] ok <name> (<secs>s)
 //! bootstrap: [<stage> <i>/<n>] skip <name> (already completed)
 //! bootstrap: done
@@ -90,6 +91,16 @@ pub enum Event {
         kind: Kind,
         name: String,
     },
+    /// Still running after `secs` seconds, and its log grew since the
+    /// last such line: the host's silence timeout is for steps that print
+    /// nothing at all.
+    Running {
+        stage: String,
+        index: usize,
+        total: usize,
+        name: String,
+        secs: u64,
+    },
     /// It finished after `secs` whole seconds.
     Ok {
         stage: String,
@@ -122,6 +133,13 @@ impl fmt::Display for Event {
                 kind,
                 name,
             } => write!(f, "[{stage} {index}/{total}] start {kind} {name}"),
+            Event::Running {
+                stage,
+                index,
+                total,
+                name,
+                secs,
+            } => write!(f, "[{stage} {index}/{total}] running {name} ({secs}s)"),
             Event::Ok {
                 stage,
                 index,
@@ -179,6 +197,13 @@ pub fn parse(line: &str) -> Option<Event> {
             kind: Kind::parse(kind)?,
             name: name.to_string(),
         }),
+        ["running", name, secs] => Some(Event::Running {
+            stage,
+            index,
+            total,
+            name: name.to_string(),
+            secs: secs.strip_prefix('(')?.strip_suffix("s)")?.parse().ok()?,
+        }),
         ["ok", name, secs] => Some(Event::Ok {
             stage,
             index,
@@ -227,6 +252,13 @@ mod tests {
                 kind: Kind::Build,
                 name: "musl-1.2.3".into(),
             },
+            Event::Running {
+                stage: "sysa".into(),
+                index: 2,
+                total: 5,
+                name: "musl-1.2.3".into(),
+                secs: 60,
+            },
             Event::Ok {
                 stage: "sysa".into(),
                 index: 2,
@@ -265,6 +297,7 @@ mod tests {
         let got: Vec<Event> = [
             "bootstrap: booted Linux 6.1.0-18-amd64, stage sysa",
             "bootstrap: [sysa 2/5] start build musl-1.2.3",
+            "bootstrap: [sysa 2/5] running musl-1.2.3 (60s)",
             "bootstrap: [sysa 2/5] ok musl-1.2.3 (7s)",
             "bootstrap: [sysc 1/1] skip x (already completed)",
             "bootstrap: done",
@@ -276,7 +309,7 @@ mod tests {
         .map(|l| parse(l).unwrap())
         .collect();
         assert_eq!(got, every_kind());
-        let Event::Failed(f) = &got[5] else { panic!() };
+        let Event::Failed(f) = &got[6] else { panic!() };
         assert_eq!(f.log(), Some("/bootstrap/logs/sysc/02-b.log"));
         assert_eq!(failed_log("line 3: x"), None);
         let start = parse("bootstrap: [sysa 2/3] start improve tweak").unwrap();

@@ -33,6 +33,9 @@ pub struct JumpTo {
 
 /// `Ok(Some(jump))` when the stage ends by leaving this system; `Err` says
 /// where it failed.
+/// How often a running step whose log grows says so on the console.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub fn run(layout: &Layout, stage: &str) -> Result<Option<JumpTo>, Failure> {
     let plan_path = paths::steps(stage);
     if !plan::valid_name(stage) {
@@ -83,7 +86,24 @@ pub fn run(layout: &Layout, stage: &str) -> Result<Option<JumpTo>, Failure> {
             name: name.clone(),
         });
         let t0 = Instant::now();
-        ctx.run_step(index, step)?;
+        let beat = {
+            let (stage, name) = (stage.to_string(), name.clone());
+            console::Heartbeat::start(
+                HEARTBEAT,
+                layout.host(&paths::log(stage.as_str(), index, &name)),
+                move |secs| Event::Running {
+                    stage: stage.clone(),
+                    index,
+                    total: n,
+                    name: name.clone(),
+                    secs,
+                },
+                console::print,
+            )
+        };
+        let done = ctx.run_step(index, step);
+        drop(beat);
+        done?;
         console::print(&Event::Ok {
             stage: stage.into(),
             index,
