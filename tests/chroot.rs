@@ -305,8 +305,8 @@ fn a_step_that_hangs_is_stopped_reported_and_resumed() {
     let proj = project_copy(t.path());
     // A first sysa step that spins without a word for as long as
     // /bootstrap/spun is missing: a hang that a fix (creating it) cures.
-    std::fs::write(
-        proj.join("sysa/improve/spin.c"),
+    first_sysa_step_runs(
+        &proj,
         "static long sys2(long n, long a, long b) {\n\
            long r;\n\
            __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(n), \"D\"(a), \"S\"(b) : \"rcx\", \"r11\", \"memory\");\n\
@@ -316,23 +316,7 @@ fn a_step_that_hangs_is_stopped_reported_and_resumed() {
            if (sys2(2, (long)\"/bootstrap/spun\", 0) < 0) for (;;) ;\n\
            sys2(60, 0, 0);\n\
          }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        proj.join("sysa/improve/spin.kaem"),
-        "/bootstrap/seed/bin/tcc -nostdlib -static -o ${BUILDDIR}/spin /bootstrap/recipes/sysa/improve/spin.c\n${BUILDDIR}/spin\n",
-    )
-    .unwrap();
-    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
-    std::fs::write(
-        proj.join("parts.toml"),
-        parts.replacen(
-            "steps = [\n",
-            "steps = [\n  { improve = \"spin.kaem\" },\n",
-            1,
-        ),
-    )
-    .unwrap();
+    );
     let target = t.path().join("t");
     let resume = run_args(&e, &proj, &target);
     let mut args = resume.clone();

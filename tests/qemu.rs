@@ -175,26 +175,7 @@ fn a_guest_that_hangs_is_killed_and_reported() {
     let t = tempfile::tempdir().unwrap();
     let proj = project_copy(t.path());
     // A first sysa step that spins forever without a word.
-    std::fs::write(
-        proj.join("sysa/improve/spin.c"),
-        "void _start(void) { for (;;) ; }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        proj.join("sysa/improve/spin.kaem"),
-        "/bootstrap/seed/bin/tcc -nostdlib -static -o ${BUILDDIR}/spin /bootstrap/recipes/sysa/improve/spin.c\n${BUILDDIR}/spin\n",
-    )
-    .unwrap();
-    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
-    std::fs::write(
-        proj.join("parts.toml"),
-        parts.replacen(
-            "steps = [\n",
-            "steps = [\n  { improve = \"spin.kaem\" },\n",
-            1,
-        ),
-    )
-    .unwrap();
+    first_sysa_step_runs(&proj, "void _start(void) { for (;;) ; }\n");
     let target = t.path().join("q");
     let start = std::time::Instant::now();
     let o = run_qemu(&e, &proj, &target, &["--silence-timeout", "20"]);

@@ -330,3 +330,26 @@ pub fn project_copy(dir: &Path) -> PathBuf {
     }
     p
 }
+
+/// Make `spin` the first step of sysa in the project copy `proj`: an
+/// improve step that compiles `c_source` (freestanding, its own `_start`)
+/// with tcc-seed and runs it: a guest step that does whatever `c_source`
+/// does, e.g. spin without a word.
+pub fn first_sysa_step_runs(proj: &Path, c_source: &str) {
+    std::fs::write(proj.join("sysa/improve/spin.c"), c_source).unwrap();
+    std::fs::write(
+        proj.join("sysa/improve/spin.kaem"),
+        "/bootstrap/seed/bin/tcc -nostdlib -static -o ${BUILDDIR}/spin /bootstrap/recipes/sysa/improve/spin.c\n${BUILDDIR}/spin\n",
+    )
+    .unwrap();
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    std::fs::write(
+        proj.join("parts.toml"),
+        parts.replacen(
+            "steps = [\n",
+            "steps = [\n  { improve = \"spin.kaem\" },\n",
+            1,
+        ),
+    )
+    .unwrap();
+}
