@@ -37,7 +37,9 @@ impl Global {
     /// parts.toml above the current directory.
     pub fn project_root(&self) -> Result<PathBuf> {
         match &self.project {
-            Some(p) => Ok(p.clone()),
+            // Absolute: later steps run tools in other directories (patch -i
+            // with a recipe's patch path, for one).
+            Some(p) => std::path::absolute(p).with_context(|| p.display().to_string()),
             None => {
                 let cwd = std::env::current_dir()?;
                 project::find_root(&cwd).with_context(|| {
