@@ -22,6 +22,19 @@ pub struct Recipe {
     pub sources: Vec<SourceFile>,
     /// Patch directory relative to the recipe directory, if not `patches`.
     pub patch_dir: Option<String>,
+    /// Who unpacks and patches the sources (`unpack = "host" | "guest"`).
+    pub unpack: Unpack,
+}
+
+/// Where a step's sources are unpacked and patched. `Host`: the host tool
+/// lays them, patched, into `bootstrap/src/<step>` (the guest has no tar or
+/// patch yet). `Guest`: the host lays nothing; the step's script re-checks
+/// the distfile's hash, unpacks it and applies its patches itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unpack {
+    #[default]
+    Host,
+    Guest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +55,7 @@ struct RawRecipe {
     script: Option<Spanned<String>>,
     interpreter: Option<Spanned<String>>,
     patches: Option<Spanned<String>>,
+    unpack: Option<Spanned<String>>,
     #[serde(default)]
     source: Vec<RawSource>,
 }
@@ -119,6 +133,27 @@ impl Recipe {
                 ));
             }
         }
+
+        let unpack = match raw
+            .unpack
+            .as_ref()
+            .map(|u| (u.get_ref().as_str(), u.span()))
+        {
+            None | Some(("host", _)) => Unpack::Host,
+            Some(("guest", span)) => {
+                if raw.source.is_empty() {
+                    diags.push(source.at(span, "unpack = \"guest\" needs a [[source]] to unpack"));
+                }
+                Unpack::Guest
+            }
+            Some((other, span)) => {
+                diags.push(source.at(
+                    span,
+                    format!("unpack is \"host\" or \"guest\", not '{other}'"),
+                ));
+                Unpack::Host
+            }
+        };
 
         let mut sources = Vec::new();
         for s in &raw.source {
@@ -202,6 +237,7 @@ impl Recipe {
             script: raw.script.map(|s| s.into_inner()),
             interpreter: raw.interpreter.map(|s| s.into_inner()),
             patch_dir: raw.patches.map(|s| s.into_inner()),
+            unpack,
             sources,
             source,
         })
@@ -311,6 +347,36 @@ file = "nowhere.tar"
         for (e, want) in errs.iter().zip(expect) {
             assert!(e.starts_with(want), "{e:?} should start with {want:?}");
         }
+    }
+
+    #[test]
+    fn unpack_defaults_to_host_and_takes_guest() {
+        let src = "\n[[source]]\nfile = \"a.tar.gz\"\ndebian = \"pool/main/a/a.tar.gz\"\n";
+        let (r, errs) = load(&format!("script = \"b\"\n{src}"), &["b"]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r.unwrap().unpack, Unpack::Host);
+        let (r, errs) = load(
+            &format!("script = \"b\"\nunpack = \"guest\"\n{src}"),
+            &["b"],
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r.unwrap().unpack, Unpack::Guest);
+        let (r, errs) = load(&format!("script = \"b\"\nunpack = \"host\"\n{src}"), &["b"]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r.unwrap().unpack, Unpack::Host);
+    }
+
+    #[test]
+    fn unpack_rejects_other_values_and_guest_without_sources() {
+        let (_, errs) = load("script = \"b\"\nunpack = \"vm\"\n", &["b"]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("R/recipe.toml:2:10: unpack is \"host\" or \"guest\", not 'vm'"),
+            "{errs:?}"
+        );
+        let (_, errs) = load("script = \"b\"\nunpack = \"guest\"\n", &["b"]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("needs a [[source]]"), "{errs:?}");
     }
 
     #[test]
