@@ -173,3 +173,49 @@ fn a_generated_build_script_must_match_its_generator() {
     assert!(!ok, "{out}\n{err}");
     assert!(err.contains("expected"), "{err}");
 }
+
+#[test]
+fn once_a_step_unpacks_in_the_guest_later_steps_must_too() {
+    let (_t, proj, _) = tmp();
+    good(&proj);
+    // pkg unpacks in the guest; "later" (with a source) comes after it and
+    // leaves its unpacking to the host: refused. "nosrc" has nothing to unpack.
+    let pkg = proj.join("sysa/pkg/recipe.toml");
+    let r = std::fs::read_to_string(&pkg).unwrap();
+    std::fs::write(&pkg, r.replacen("script", "unpack = \"guest\"\nscript", 1)).unwrap();
+    for name in ["later", "nosrc"] {
+        let d = proj.join("sysa").join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("build.kaem"), "echo\n").unwrap();
+    }
+    std::fs::write(
+        proj.join("sysa/later/recipe.toml"),
+        "script = \"build.kaem\"\n\n[[source]]\nfile = \"b.tar.gz\"\ndebian = \"pool/main/b/b/b.orig.tar.gz\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("sysa/nosrc/recipe.toml"),
+        "script = \"build.kaem\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("parts.toml"),
+        "[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"nosrc\" },\n  { build = \"pkg\" },\n  { build = \"nosrc\", name = \"again\" },\n  { build = \"later\" },\n]\n",
+    )
+    .unwrap();
+    let (ok, out, err) = check(&proj);
+    assert!(!ok, "{out}\n{err}");
+    let want = format!(
+        "{}:1: step later comes after pkg, which unpacks in the guest",
+        proj.join("sysa/later/recipe.toml").display()
+    );
+    assert!(err.contains(&want), "want {want:?} in:\n{err}");
+    assert_eq!(err.matches("unpacks in the guest").count(), 1, "{err}");
+
+    // With unpack = "guest" on later too, the project is consistent.
+    let l = proj.join("sysa/later/recipe.toml");
+    let r = std::fs::read_to_string(&l).unwrap();
+    std::fs::write(&l, format!("unpack = \"guest\"\n{r}")).unwrap();
+    let (ok, out, err) = check(&proj);
+    assert!(ok, "{out}\n{err}");
+}

@@ -10,6 +10,7 @@
 //! bootstrap/plan/<stage>.{steps,env} written from parts.toml for this mode
 //! bootstrap/recipes/<stage>/<step>/  recipe directories (+ improve/)
 //! bootstrap/src/<step>/              sources unpacked and patched by the host
+//!                                    (not for recipes with unpack = "guest")
 //! bootstrap/distfiles/               the stage's verified source tarballs
 //! bootstrap/target.toml              marker: mode, seed compiler, seed id
 //! ```
@@ -23,7 +24,7 @@ use bootstrap_contract::{completed, paths, plan};
 
 use crate::model::manifest::{Jump, Step, StepKind};
 use crate::model::project::Project;
-use crate::model::recipe::Recipe;
+use crate::model::recipe::{Recipe, Unpack};
 use crate::model::stages::{next_stage, Mode};
 use crate::sources::distfile::{prepare_recipe, verified_distfile};
 use crate::util::{fsutil, in_root};
@@ -198,7 +199,8 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
             }
             let src = at(&paths::src(&step.name));
             fsutil::remove_any(&src)?;
-            if done.contains(&(stage.to_string(), step.name.clone())) {
+            // Done already, or the step unpacks its own sources in the guest.
+            if done.contains(&(stage.to_string(), step.name.clone())) || r.unpack == Unpack::Guest {
                 continue;
             }
             lay_sources(inputs, r, &src)
@@ -414,6 +416,65 @@ mod tests {
         fs::write(dir.join(MARKER), "").unwrap();
         prepare_dir(&dir, true).unwrap();
         assert!(dir.is_dir() && !dir.join("precious").exists());
+    }
+
+    #[test]
+    fn a_guest_unpacked_step_gets_its_distfile_but_no_host_sources() {
+        use sha2::{Digest, Sha256};
+        let t = tempfile::tempdir().unwrap();
+        let proj = t.path().join("proj");
+        let w = |p: &str, text: &[u8]| {
+            let p = proj.join(p);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        };
+        // Not a tarball: the host must not even try to unpack it.
+        let data = b"not a tarball";
+        let hex: String = Sha256::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        w(
+            "parts.toml",
+            b"[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n",
+        );
+        w("sysa/seed/recipe.toml", b"");
+        w("sysa/seed/config.h", b"");
+        w(
+            "sysa/pkg/recipe.toml",
+            b"script = \"build.kaem\"\nunpack = \"guest\"\n\n[[source]]\nfile = \"pkg.tar.gz\"\ndebian = \"pool/main/p/pkg.tar.gz\"\n",
+        );
+        w("sysa/pkg/build.kaem", b"echo\n");
+        w(
+            "SHA256SUMS.sources",
+            format!("{hex}  pkg.tar.gz\n").as_bytes(),
+        );
+        let project = Project::load(&proj).unwrap();
+        let dist = t.path().join("dist");
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(dist.join("pkg.tar.gz"), data).unwrap();
+        let runner = t.path().join("runner");
+        fs::write(&runner, "").unwrap();
+        let seed = t.path().join("seed");
+        fs::create_dir_all(seed.join("bootstrap/seed/bin")).unwrap();
+        let inputs = Inputs {
+            project: &project,
+            distfiles: &dist,
+            runner: &runner,
+            seed: &seed,
+            mode: Mode::Chroot,
+            jobs: 1,
+            work: &t.path().join("work"),
+        };
+        let root = t.path().join("root");
+        let steps: Vec<&Step> = project.manifest.stages[0].steps.iter().collect();
+        lay(&root, &inputs, &[("sysa", steps)]).unwrap();
+        assert!(!root.join("bootstrap/src/pkg").exists());
+        assert_eq!(
+            fs::read(root.join("bootstrap/distfiles/pkg.tar.gz")).unwrap(),
+            data
+        );
+        assert!(root.join("bootstrap/recipes/sysa/pkg/build.kaem").is_file());
     }
 
     #[test]

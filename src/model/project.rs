@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::model::condition::Values;
 use crate::model::diag::{Diagnostic, Diagnostics, Invalid};
 use crate::model::manifest::{Manifest, Step, StepKind, STAGES};
-use crate::model::recipe::{Recipe, SourceFile};
+use crate::model::recipe::{Recipe, SourceFile, Unpack};
 use crate::model::sums::Sums;
 
 pub const MANIFEST: &str = "parts.toml";
@@ -118,6 +118,7 @@ impl Project {
         }
 
         check_sources(&recipes, &sums, &mut diags);
+        check_unpack_order(&manifest, &recipes, &mut diags);
         check_unused_dirs(root, &recipes, &mut diags);
 
         if !diags.is_empty() {
@@ -225,6 +226,42 @@ fn check_sources(recipes: &BTreeMap<String, Recipe>, sums: &Sums, diags: &mut Di
                 e.line,
                 format!("hash for '{name}' is not used by any recipe in {MANIFEST}"),
             ));
+        }
+    }
+}
+
+/// Once a step of a stage unpacks its sources in the guest (tar, the
+/// decompressors and patch exist from there on), every later build step of
+/// that stage with sources must too: the host's unpacking is trusted only for
+/// the steps before that point, and docs/trust.md names them.
+fn check_unpack_order(
+    manifest: &Manifest,
+    recipes: &BTreeMap<String, Recipe>,
+    diags: &mut Diagnostics,
+) {
+    for stage in &manifest.stages {
+        let mut first_guest: Option<&str> = None;
+        for step in &stage.steps {
+            let StepKind::Build { package } = &step.kind else {
+                continue;
+            };
+            let Some(r) = recipes.get(&format!("{}/{package}", stage.name)) else {
+                continue;
+            };
+            match (r.unpack, first_guest) {
+                (Unpack::Guest, None) => first_guest = Some(&step.name),
+                (Unpack::Host, Some(g)) if !r.sources.is_empty() => {
+                    diags.push(r.source.at_line(
+                        1,
+                        format!(
+                            "step {} comes after {g}, which unpacks in the guest: \
+                             it must set unpack = \"guest\" too",
+                            step.name
+                        ),
+                    ));
+                }
+                _ => {}
+            }
         }
     }
 }

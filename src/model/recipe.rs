@@ -25,6 +25,8 @@ pub struct Recipe {
     /// A file of the recipe written by a generator from the patched
     /// sources; `check` runs the generator and compares.
     pub generated: Option<Generated>,
+    /// Who unpacks and patches the sources (`unpack = "host" | "guest"`).
+    pub unpack: Unpack,
 }
 
 /// `[generated]`: `file` (in the recipe directory) is the standard output
@@ -34,6 +36,17 @@ pub struct Recipe {
 pub struct Generated {
     pub file: String,
     pub by: Vec<String>,
+}
+
+/// Where a step's sources are unpacked and patched. `Host`: the host tool
+/// lays them, patched, into `bootstrap/src/<step>` (the guest has no tar or
+/// patch yet). `Guest`: the host lays nothing; the step's script re-checks
+/// the distfile's hash, unpacks it and applies its patches itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unpack {
+    #[default]
+    Host,
+    Guest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +67,7 @@ struct RawRecipe {
     script: Option<Spanned<String>>,
     interpreter: Option<Spanned<String>>,
     patches: Option<Spanned<String>>,
+    unpack: Option<Spanned<String>>,
     #[serde(default)]
     source: Vec<RawSource>,
     generated: Option<Spanned<RawGenerated>>,
@@ -139,6 +153,27 @@ impl Recipe {
                 ));
             }
         }
+
+        let unpack = match raw
+            .unpack
+            .as_ref()
+            .map(|u| (u.get_ref().as_str(), u.span()))
+        {
+            None | Some(("host", _)) => Unpack::Host,
+            Some(("guest", span)) => {
+                if raw.source.is_empty() {
+                    diags.push(source.at(span, "unpack = \"guest\" needs a [[source]] to unpack"));
+                }
+                Unpack::Guest
+            }
+            Some((other, span)) => {
+                diags.push(source.at(
+                    span,
+                    format!("unpack is \"host\" or \"guest\", not '{other}'"),
+                ));
+                Unpack::Host
+            }
+        };
 
         let mut sources = Vec::new();
         for s in &raw.source {
@@ -248,6 +283,7 @@ impl Recipe {
                     by: g.by,
                 }
             }),
+            unpack,
             sources,
             source,
         })
@@ -375,6 +411,36 @@ file = "nowhere.tar"
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert!(errs[0].contains("generated file '../x'"), "{errs:?}");
         assert!(errs[1].contains("{src}"), "{errs:?}");
+    }
+
+    #[test]
+    fn unpack_defaults_to_host_and_takes_guest() {
+        let src = "\n[[source]]\nfile = \"a.tar.gz\"\ndebian = \"pool/main/a/a.tar.gz\"\n";
+        let (r, errs) = load(&format!("script = \"b\"\n{src}"), &["b"]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r.unwrap().unpack, Unpack::Host);
+        let (r, errs) = load(
+            &format!("script = \"b\"\nunpack = \"guest\"\n{src}"),
+            &["b"],
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r.unwrap().unpack, Unpack::Guest);
+        let (r, errs) = load(&format!("script = \"b\"\nunpack = \"host\"\n{src}"), &["b"]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r.unwrap().unpack, Unpack::Host);
+    }
+
+    #[test]
+    fn unpack_rejects_other_values_and_guest_without_sources() {
+        let (_, errs) = load("script = \"b\"\nunpack = \"vm\"\n", &["b"]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("R/recipe.toml:2:10: unpack is \"host\" or \"guest\", not 'vm'"),
+            "{errs:?}"
+        );
+        let (_, errs) = load("script = \"b\"\nunpack = \"guest\"\n", &["b"]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("needs a [[source]]"), "{errs:?}");
     }
 
     #[test]

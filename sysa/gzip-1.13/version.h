@@ -1,0 +1,2 @@
+/* What gzip's Makefile would generate: the version string gzip -V prints. */
+extern char const *Version;
