@@ -122,6 +122,19 @@ impl Records {
         s
     }
 
+    /// Only the steps that `other` has too, in this order: what a target
+    /// that stopped early (or ran a shorter manifest) is compared with.
+    pub fn restricted_to(&self, other: &Records) -> Records {
+        Records {
+            steps: self
+                .steps
+                .iter()
+                .filter(|(s, _)| other.get(s).is_some())
+                .cloned()
+                .collect(),
+        }
+    }
+
     pub fn file_count(&self) -> usize {
         self.steps.iter().map(|(_, r)| r.len()).sum()
     }
@@ -313,6 +326,21 @@ mod tests {
         );
         assert_eq!(d.len(), 5);
         assert!(compare(&exp, &exp).is_empty());
+    }
+
+    #[test]
+    fn a_partial_comparison_checks_only_completed_steps_but_checks_them() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let exp = rec(&[("sysa/x", &[("f", &a)]), ("sysa/y", &[("g", &a)])]);
+        let same = rec(&[("sysa/x", &[("f", &a)])]);
+        assert!(compare(&exp.restricted_to(&same), &same).is_empty());
+        assert_eq!(
+            compare(&exp, &same).len(),
+            1,
+            "the full comparison sees y missing"
+        );
+        let wrong = rec(&[("sysa/x", &[("f", &b)])]);
+        assert_eq!(compare(&exp.restricted_to(&wrong), &wrong).len(), 1);
     }
 
     #[test]

@@ -88,13 +88,25 @@ fn run_qemu(e: &Env, proj: &Path, target: &Path, extra: &[&str]) -> std::process
     bootstrap(&args)
 }
 
+/// The steps of sysa these tests run: the seed's chain up to a
+/// self-hosted TinyCC. The whole chain under TCG is `scripts/qemu-full`.
+const SHORT_SYSA: &[&str] = &[
+    "kit",
+    "musl-1.2.3",
+    "tcc-stage1",
+    "tcc-stage2",
+    "check-toolchain",
+];
+
 #[test]
 fn sysa_kexecs_into_sysb_which_switch_roots_onto_the_disk_for_sysc() {
     let Some(e) = env() else { return };
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    keep_steps(&proj, "sysa", SHORT_SYSA);
     let target = t.path().join("q");
-    let o = run_qemu(&e, repo(), &target, &[]);
+    let o = run_qemu(&e, &proj, &target, &[]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     let find = |needle: &str| {
@@ -121,8 +133,8 @@ fn sysa_kexecs_into_sysb_which_switch_roots_onto_the_disk_for_sysc() {
     assert_eq!(out.matches("bootstrap: booted Linux ").count(), 2, "{out}");
     assert!(out.contains("(2 kernel boots)"), "{out}");
 
-    // The results stay on the disk image; copied out, they verify against
-    // the records made by the chroot run (SHA256SUMS.pkgs).
+    // The results stay on the disk image; copied out, each step's record
+    // equals the one the chroot run made (SHA256SUMS.pkgs).
     assert!(target.join("disk.img").is_file());
     let results = target.join("root");
     let completed = std::fs::read_to_string(results.join("bootstrap/state/completed")).unwrap();
@@ -134,6 +146,7 @@ fn sysa_kexecs_into_sysb_which_switch_roots_onto_the_disk_for_sysc() {
         "-C",
         path_str(repo()),
         "verify",
+        "--partial",
         "--target",
         path_str(&results),
     ]);
@@ -146,9 +159,10 @@ fn a_broken_sysc_step_fails_the_run_naming_it() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let t = tempfile::tempdir().unwrap();
     let proj = project_copy(t.path());
+    // Only kit in sysa: enough for a sysc step to fail on purpose.
+    keep_steps(&proj, "sysa", &["kit"]);
     let script = proj.join("sysc/improve/check-system.kaem");
-    let mut s = std::fs::read_to_string(&script).unwrap();
-    s.push_str("/bootstrap/bin/kit cmp /bootstrap/bin/kit /usr/lib/libc.a\n");
+    let s = "/bootstrap/bin/kit cmp /bootstrap/bin/kit /bootstrap/runner\n";
     std::fs::write(&script, s).unwrap();
     let target = t.path().join("q");
     let o = run_qemu(&e, &proj, &target, &[]);

@@ -353,3 +353,29 @@ pub fn first_sysa_step_runs(proj: &Path, c_source: &str) {
     )
     .unwrap();
 }
+
+/// Cut `stage` of the project copy `proj` down to the steps named in
+/// `keep` plus its jumps (a shorter chain that still kexecs and
+/// switch_roots, for tests that do not need the whole userland).
+pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    let mut out = String::new();
+    let mut in_stage = false;
+    for line in parts.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') && !t.starts_with("[[") {
+            in_stage = t == format!("[{stage}]");
+        }
+        let is_step = t.starts_with("{ build = ") || t.starts_with("{ improve = ");
+        let kept = keep.iter().any(|k| {
+            t.starts_with(&format!("{{ build = \"{k}\""))
+                || t.starts_with(&format!("{{ improve = \"{k}."))
+        });
+        if in_stage && is_step && !kept {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(proj.join("parts.toml"), out).unwrap();
+}
