@@ -356,26 +356,59 @@ pub fn first_sysa_step_runs(proj: &Path, c_source: &str) {
 
 /// Cut `stage` of the project copy `proj` down to the steps named in
 /// `keep` plus its jumps (a shorter chain that still kexecs and
-/// switch_roots, for tests that do not need the whole userland).
+/// switch_roots, for tests that do not need the whole userland). The
+/// recipes and source hashes no step uses any more go too, as `check`
+/// requires.
 pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
     let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
     let mut out = String::new();
     let mut in_stage = false;
+    let mut dropped = Vec::new();
     for line in parts.lines() {
         let t = line.trim_start();
         if t.starts_with('[') && !t.starts_with("[[") {
             in_stage = t == format!("[{stage}]");
         }
-        let is_step = t.starts_with("{ build = ") || t.starts_with("{ improve = ");
         let kept = keep.iter().any(|k| {
             t.starts_with(&format!("{{ build = \"{k}\""))
                 || t.starts_with(&format!("{{ improve = \"{k}."))
         });
-        if in_stage && is_step && !kept {
-            continue;
+        if in_stage && !kept {
+            if let Some(rest) = t.strip_prefix("{ build = \"") {
+                dropped.push(rest.split('"').next().unwrap().to_string());
+                continue;
+            }
+            if t.starts_with("{ improve = ") {
+                continue;
+            }
         }
         out.push_str(line);
         out.push('\n');
     }
     std::fs::write(proj.join("parts.toml"), out).unwrap();
+    for d in &dropped {
+        std::fs::remove_dir_all(proj.join(stage).join(d)).unwrap();
+    }
+    // Hashes of files that no remaining recipe names.
+    let mut recipes = String::new();
+    for st in ["sysa", "sysb", "sysc"] {
+        let Ok(rd) = std::fs::read_dir(proj.join(st)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            if let Ok(t) = std::fs::read_to_string(e.path().join("recipe.toml")) {
+                recipes.push_str(&t);
+            }
+        }
+    }
+    let sums = std::fs::read_to_string(proj.join("SHA256SUMS.sources")).unwrap();
+    let kept: String = sums
+        .lines()
+        .filter(|l| {
+            let file = l.split_whitespace().nth(1).unwrap_or_default();
+            recipes.contains(&format!("\"{file}\""))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(proj.join("SHA256SUMS.sources"), kept).unwrap();
 }
