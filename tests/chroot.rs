@@ -220,7 +220,7 @@ fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
 }
 
 #[test]
-fn ctrl_c_stops_the_guest_leaves_nothing_behind_and_resumes() {
+fn a_second_run_is_refused_and_ctrl_c_stops_the_guest_leaving_nothing_behind() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
     let target = t.path().join("t");
@@ -236,6 +236,15 @@ fn ctrl_c_stops_the_guest_leaves_nothing_behind_and_resumes() {
             break;
         }
     }
+    // A second run on the same target is refused, naming the first, and
+    // changes nothing.
+    let second = bootstrap(&run_args(&e, repo(), &target));
+    let (out2, err2) = text(&second);
+    assert!(!second.status.success(), "{out2}\n{err2}");
+    assert!(
+        err2.contains(&format!("is in use by another run (pid {})", child.id())),
+        "{err2}"
+    );
     // Let musl's compile get going, then interrupt as a terminal would.
     std::thread::sleep(std::time::Duration::from_millis(800));
     nix::sys::signal::kill(

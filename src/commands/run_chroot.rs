@@ -32,7 +32,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         .values(Some(mode.as_str()), &config.options);
     let stages = stages::placed(&project, mode, Place::Chroot, &values)?;
 
-    target::prepare_dir(&target_dir, a.fresh)?;
+    let _lock = target::take(&target_dir, a.fresh)?;
     let root = target_dir.canonicalize()?;
     let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
     let work = target::host_work(&root);

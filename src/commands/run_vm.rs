@@ -132,7 +132,7 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         .output
         .as_ref()
         .context("--bare-metal needs --output DIR")?;
-    target::prepare_dir(out, true)?;
+    let _lock = target::take(out, true)?;
     let root = out.canonicalize()?;
     let tmp = tempfile::Builder::new()
         .prefix("bootstrap-bare-metal-")
@@ -184,7 +184,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         None => target::default_dir(&g.project_root()?, Mode::Qemu),
     };
     // A QEMU run starts over: the disk image is rebuilt every time.
-    target::prepare_dir(&target_dir, true)?;
+    let _lock = target::take(&target_dir, true)?;
     let root = target_dir.canonicalize()?;
     let work = target::host_work(&root);
     let b = build_system(g, a, Mode::Qemu, &root, &work)?;

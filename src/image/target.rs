@@ -308,33 +308,82 @@ impl Marker {
     }
 }
 
-/// Create the target directory, or with `fresh` clear it first. Only a
-/// directory that is empty or carries our marker is ever deleted, and never
-/// one with something mounted below it.
-pub fn prepare_dir(dir: &Path, fresh: bool) -> Result<()> {
-    if fresh && dir.exists() {
-        let empty = fs::read_dir(dir)?.next().is_none();
-        if !empty && !dir.join(MARKER).is_file() {
-            bail!(
-                "{} is not empty and holds no {MARKER}: refusing to delete it for --fresh",
-                dir.display()
-            );
-        }
-        let canon = dir.canonicalize()?;
-        let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-        if mounts
-            .lines()
-            .filter_map(|l| l.split(' ').nth(1))
-            .any(|m| Path::new(m).starts_with(&canon))
-        {
-            bail!(
-                "something is mounted below {}; unmount it before --fresh",
-                canon.display()
-            );
-        }
-        fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+/// A target held by one run. The lock is an exclusive `flock` on the target
+/// directory itself, taken by the host and inherited by the guest it starts
+/// (the descriptor is left open across exec), so a guest that outlives the
+/// host still holds it. It is released when the last holder exits; the
+/// holder's pid is in `bootstrap/lock.pid` for the message a second run
+/// prints.
+pub struct TargetLock {
+    _dir: fs::File,
+}
+
+/// Where the pid of the run holding a target is written.
+const LOCK_PID: &str = "bootstrap/lock.pid";
+
+/// Create the target directory if needed and take it for this run; with
+/// `fresh`, clear it first (see `clear`). A target another run holds is
+/// refused without touching anything in it.
+pub fn take(dir: &Path, fresh: bool) -> Result<TargetLock> {
+    use std::os::fd::AsRawFd;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let handle = fs::File::open(dir).with_context(|| format!("opening {}", dir.display()))?;
+    // SAFETY: flock on a descriptor we own; no memory is involved.
+    let r =
+        unsafe { nix::libc::flock(handle.as_raw_fd(), nix::libc::LOCK_EX | nix::libc::LOCK_NB) };
+    if r != 0 {
+        let holder = fs::read_to_string(dir.join(LOCK_PID))
+            .map(|p| p.trim().to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        bail!(
+            "{} is in use by another run (pid {holder}); wait for it to end, or stop it first",
+            dir.display()
+        );
     }
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+    // Inherited by the guest: an orphaned guest keeps the target locked.
+    nix::fcntl::fcntl(
+        &handle,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .context("keeping the target lock across exec")?;
+    if fresh {
+        clear(dir)?;
+    }
+    fs::create_dir_all(dir.join("bootstrap"))?;
+    fsutil::write_atomic(
+        &dir.join(LOCK_PID),
+        format!("{}\n", std::process::id()).as_bytes(),
+    )?;
+    Ok(TargetLock { _dir: handle })
+}
+
+/// Empty the target directory for `--fresh` (the directory itself stays: it
+/// carries the lock). Only a directory that is empty or carries our marker
+/// is ever cleared, and never one with something mounted below it.
+fn clear(dir: &Path) -> Result<()> {
+    let entries = fsutil::sorted_entries(dir)?;
+    if !entries.is_empty() && !dir.join(MARKER).is_file() {
+        bail!(
+            "{} is not empty and holds no {MARKER}: refusing to delete it for --fresh",
+            dir.display()
+        );
+    }
+    let canon = dir.canonicalize()?;
+    let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    if mounts
+        .lines()
+        .filter_map(|l| l.split(' ').nth(1))
+        .any(|m| Path::new(m).starts_with(&canon))
+    {
+        bail!(
+            "something is mounted below {}; unmount it before --fresh",
+            canon.display()
+        );
+    }
+    for e in entries {
+        fsutil::remove_any(&e).with_context(|| format!("removing {}", e.display()))?;
+    }
+    Ok(())
 }
 
 /// Where the host keeps its own work for a target (seed builds, logs of
@@ -409,13 +458,31 @@ mod tests {
         let dir = t.path().join("x");
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("precious"), "").unwrap();
-        let e = prepare_dir(&dir, true).unwrap_err().to_string();
+        let e = take(&dir, true).err().unwrap().to_string();
         assert!(e.contains("refusing"), "{e}");
         assert!(dir.join("precious").exists());
         fs::create_dir_all(dir.join("bootstrap")).unwrap();
         fs::write(dir.join(MARKER), "").unwrap();
-        prepare_dir(&dir, true).unwrap();
+        let _held = take(&dir, true).unwrap();
         assert!(dir.is_dir() && !dir.join("precious").exists());
+    }
+
+    #[test]
+    fn a_target_is_held_by_one_run_at_a_time() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("x");
+        let held = take(&dir, false).unwrap();
+        // A second open file description (a second run) is refused, naming
+        // the holder, and touches nothing.
+        fs::write(dir.join("work"), "in progress").unwrap();
+        let e = take(&dir, true).err().unwrap().to_string();
+        assert!(
+            e.contains("in use by another run") && e.contains(&std::process::id().to_string()),
+            "{e}"
+        );
+        assert!(dir.join("work").exists());
+        drop(held);
+        let _again = take(&dir, false).unwrap();
     }
 
     #[test]
