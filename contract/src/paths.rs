@@ -16,6 +16,10 @@ pub const PLAN: &str = "/bootstrap/plan";
 pub const RECIPES: &str = "/bootstrap/recipes";
 /// Verified source tarballs (`DISTFILES` of every step).
 pub const DISTFILES: &str = "/bootstrap/distfiles";
+/// The pinned hashes of the files in [`DISTFILES`], `sha256sum` format (the
+/// lines of `SHA256SUMS.sources` for those files): steps that unpack their
+/// own sources check them against it in the guest.
+pub const DISTFILE_SUMS: &str = "/bootstrap/distfiles/SHA256SUMS";
 /// Sources unpacked and patched by the host, one directory per step.
 pub const SRC: &str = "/bootstrap/src";
 /// Working directories, one per step; not carried across a jump.

@@ -12,6 +12,7 @@
 //! bootstrap/src/<step>/              sources unpacked and patched by the host
 //!                                    (not for recipes with unpack = "guest")
 //! bootstrap/distfiles/               the stage's verified source tarballs
+//! bootstrap/distfiles/SHA256SUMS     their pinned hashes, for checks in the guest
 //! bootstrap/target.toml              marker: mode, seed compiler, seed id
 //! ```
 
@@ -209,6 +210,16 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
     }
 
     // Distfiles: copied after a fresh hash check; stale ones removed.
+    let sums_name = Path::new(paths::DISTFILE_SUMS)
+        .file_name()
+        .expect("a file path")
+        .to_string_lossy()
+        .to_string();
+    if wanted_files.contains(&sums_name) {
+        bail!(
+            "a distfile may not be named {sums_name}: the pinned hashes are laid under that name"
+        );
+    }
     let dist = at(paths::DISTFILES);
     fs::create_dir_all(&dist)?;
     for e in fsutil::sorted_entries(&dist)? {
@@ -230,6 +241,13 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         let from = verified_distfile(project, inputs.distfiles, f)?;
         fs::copy(&from, &to)?;
     }
+    // Their pinned hashes, so the guest can check what it unpacks itself.
+    let mut sums = String::new();
+    for f in &wanted_files {
+        let hex = project.sums.get(f).expect("checked by Project::load");
+        sums.push_str(&format!("{hex}  {f}\n"));
+    }
+    fsutil::write_atomic(&at(paths::DISTFILE_SUMS), sums.as_bytes())?;
     Ok(())
 }
 
@@ -540,6 +558,11 @@ mod tests {
         assert_eq!(
             fs::read(root.join("bootstrap/distfiles/pkg.tar.gz")).unwrap(),
             data
+        );
+        // The pinned hash travels with it, for the guest's own check.
+        assert_eq!(
+            fs::read_to_string(root.join("bootstrap/distfiles/SHA256SUMS")).unwrap(),
+            format!("{hex}  pkg.tar.gz\n")
         );
         assert!(root.join("bootstrap/recipes/sysa/pkg/build.kaem").is_file());
     }

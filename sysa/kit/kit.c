@@ -15,6 +15,10 @@
  *   kit emptyar OUT               write an empty ar archive ("!<arch>\n")
  *   kit cmp A B                   exit 1 (with a message) if files differ
  *   kit ln TARGET LINK            symlink LINK -> TARGET (replacing LINK)
+ *   kit sha256 FILE...            print '<hex>  FILE' per file (sha256sum)
+ *   kit sha256check SUMS FILE...  exit 1 unless each FILE's SHA-256 is the
+ *                                 one SUMS (sha256sum format) gives for its
+ *                                 base name: the guest's check of a distfile
  */
 
 typedef unsigned long size_t;
@@ -153,6 +157,141 @@ static void copy(const char *src, const char *dst, int mode)
     sys3(SYS_close, out, 0, 0);
 }
 
+/* read up to n bytes, fewer only at end of file */
+static size_t readfull(long fd, char *p, size_t n, const char *path)
+{
+    size_t got = 0;
+    while (got < n) {
+        long r = sys3(SYS_read, fd, (long)(p + got), n - got);
+        if (r < 0) die("read error", path);
+        if (r == 0) break;
+        got += r;
+    }
+    return got;
+}
+
+static long openr(const char *path)
+{
+    long fd = sys3(SYS_open, (long)path, O_RDONLY, 0);
+    if (fd < 0) die("cannot open", path);
+    return fd;
+}
+
+/* cmp, streaming: inputs may be larger than the buffers */
+static void cmp(const char *a, const char *b)
+{
+    long fa = openr(a), fb = openr(b);
+    size_t na, nb, k;
+    do {
+        na = readfull(fa, buf1, 65536, a);
+        nb = readfull(fb, buf2, 65536, b);
+        for (k = 0; k < na && k < nb; k++)
+            if (buf1[k] != buf2[k]) die("files differ", b);
+        if (na != nb) die("files differ (size)", b);
+    } while (na);
+    sys3(SYS_close, fa, 0, 0);
+    sys3(SYS_close, fb, 0, 0);
+}
+
+/* SHA-256 (FIPS 180-4), streaming over a file */
+typedef unsigned int u32;
+static const u32 K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static u32 ror(u32 x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha256_block(u32 h[8], const unsigned char *p)
+{
+    u32 w[64], a, b, c, d, e, f, g, hh, t1, t2;
+    int i;
+    for (i = 0; i < 16; i++)
+        w[i] = (u32)p[4 * i] << 24 | (u32)p[4 * i + 1] << 16
+             | (u32)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (i = 16; i < 64; i++)
+        w[i] = w[i - 16] + (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3))
+             + w[i - 7] + (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10));
+    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; hh = h[7];
+    for (i = 0; i < 64; i++) {
+        t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+    h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+/* hex digest of a file into out[64] */
+static void sha256_file(const char *path, char *out)
+{
+    static const u32 init[8] = {
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    };
+    u32 h[8];
+    unsigned char *p = (unsigned char *)buf1;
+    unsigned long total = 0;
+    size_t n, off, i;
+    long fd = openr(path);
+    memcpy(h, init, sizeof h);
+    /* whole blocks from 64 KiB reads; the tail is padded below */
+    for (;;) {
+        n = readfull(fd, buf1, 65536, path);
+        total += n;
+        for (off = 0; off + 64 <= n; off += 64) sha256_block(h, p + off);
+        if (n < 65536) break;
+    }
+    sys3(SYS_close, fd, 0, 0);
+    n -= off;
+    memcpy(p, p + off, n);
+    p[n++] = 0x80;
+    while (n % 64 != 56) p[n++] = 0;
+    for (i = 0; i < 8; i++) p[n++] = (unsigned char)((total * 8) >> (56 - 8 * i));
+    for (off = 0; off < n; off += 64) sha256_block(h, p + off);
+    for (i = 0; i < 64; i++)
+        out[i] = "0123456789abcdef"[(h[i / 8] >> (28 - 4 * (i % 8))) & 15];
+}
+
+static const char *basename_of(const char *path)
+{
+    const char *b = path;
+    for (; *path; path++) if (*path == '/') b = path + 1;
+    return b;
+}
+
+/* The hash SUMS gives for NAME (lines '<64 hex>  <name>'), or die. Upper
+   case hex is accepted as sha256sum -c does. */
+static void expected_hash(const char *sums, const char *name, char *out)
+{
+    size_t n = slurp(sums, buf2, 0), k, nl = slen(name);
+    char *b, *e, *end = buf2 + n;
+    for (b = buf2; b < end; b = e + 1) {
+        for (e = b; e < end && *e != '\n'; e++) ;
+        if (e - b != 66 + (long)nl || b[64] != ' ' || b[65] != ' ') continue;
+        for (k = 0; k < nl && b[66 + k] == name[k]; k++) ;
+        if (k < nl) continue;
+        for (k = 0; k < 64; k++) {
+            char c = b[k];
+            if (c >= 'A' && c <= 'F') c += 'a' - 'A';
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+                die("malformed hash line for", name);
+            out[k] = c;
+        }
+        return;
+    }
+    die("no hash listed for", name);
+}
+
 static int startswith(const char *s, const char *p)
 {
     while (*p) if (*s++ != *p++) return 0;
@@ -276,10 +415,28 @@ static int kit_main(int argc, char **argv)
         ws(fd, "!<arch>\n");
         sys3(SYS_close, fd, 0, 0);
     } else if (streq(cmd, "cmp") && argc == 4) {
-        size_t n1 = slurp(argv[2], buf1, 0), n2 = slurp(argv[3], buf2, 0), k;
-        if (n1 != n2) die("files differ (size)", argv[3]);
-        for (k = 0; k < n1; k++)
-            if (buf1[k] != buf2[k]) die("files differ", argv[3]);
+        cmp(argv[2], argv[3]);
+    } else if (streq(cmd, "sha256") && argc >= 3) {
+        char hex[64];
+        for (i = 2; i < argc; i++) {
+            sha256_file(argv[i], hex);
+            wr(1, hex, 64);
+            ws(1, "  "); ws(1, argv[i]); ws(1, "\n");
+        }
+    } else if (streq(cmd, "sha256check") && argc >= 4) {
+        char want[64], got[64];
+        int k;
+        for (i = 3; i < argc; i++) {
+            expected_hash(argv[2], basename_of(argv[i]), want);
+            sha256_file(argv[i], got);
+            for (k = 0; k < 64; k++)
+                if (want[k] != got[k]) {
+                    ws(2, "kit: expected "); wr(2, want, 64);
+                    ws(2, "\nkit: received "); wr(2, got, 64); ws(2, "\n");
+                    die("SHA-256 mismatch", argv[i]);
+                }
+            ws(1, argv[i]); ws(1, ": OK\n");
+        }
     } else if (streq(cmd, "ln") && argc == 4) {
         /* installs tool names (cc -> tcc) before any ln(1) exists */
         mkdirs(argv[3], 1);
@@ -287,7 +444,7 @@ static int kit_main(int argc, char **argv)
         if (sys3(SYS_symlink, (long)argv[2], (long)argv[3], 0) < 0)
             die("cannot create symlink", argv[3]);
     } else {
-        die("usage: kit mkdir|cp|cpx|cat|line|defstr|emptyar|alltypes|syscallh|cmp|ln ...", cmd);
+        die("usage: kit mkdir|cp|cpx|cat|line|defstr|emptyar|alltypes|syscallh|cmp|ln|sha256|sha256check ...", cmd);
     }
     return 0;
 }

@@ -1,0 +1,51 @@
+# The guest's own check of its sources, before it unpacks any itself: every
+# distfile against the pinned hashes the host lays beside them
+# ($DISTFILES/SHA256SUMS: SHA256SUMS.sources' lines for this run's files),
+# with kit's SHA-256; kit's SHA-256 itself against liblzma's (another
+# implementation: xz --check=sha256 records the SHA-256 of what it
+# compressed, xz -lvv prints it). A changed byte or an unlisted file must
+# be refused.
+set -eux
+kit=/bootstrap/bin/kit
+sums=$DISTFILES/SHA256SUMS
+tab=$(printf '\t')
+n=0
+for f in "$DISTFILES"/*; do
+  [ "$f" = "$sums" ] && continue
+  $kit sha256check "$sums" "$f"
+  IFS=' '
+  set -- $($kit sha256 "$f")
+  ours=$1
+  xz -0 --check=sha256 -c "$f" > copy.xz
+  xz --robot -lvv copy.xz > list.txt
+  theirs=
+  # the value after "SHA-256" on the (single) block line
+  while IFS= read -r line; do
+    case $line in block"$tab"*) ;; *) continue ;; esac
+    IFS=$tab
+    set -- $line
+    IFS=' '
+    while [ $# -gt 1 ]; do
+      [ "$1" = SHA-256 ] && theirs=$2
+      shift
+    done
+  done < list.txt
+  [ "$ours" = "$theirs" ] || { echo "kit and liblzma disagree on $f"; exit 1; }
+  n=$((n + 1))
+done
+[ "$n" -gt 0 ]
+
+# one byte appended to a listed file
+for first in "$DISTFILES"/*.tar.*; do break; done
+name=${first##*/}
+printf 'x' > one-byte
+$kit cat "tampered/$name" "$first" one-byte
+if $kit sha256check "$sums" "tampered/$name"; then
+  echo "a changed file passed the check"; exit 1
+fi
+# a file the list does not name
+$kit cp "$first" tampered/unlisted.tar.gz
+if $kit sha256check "$sums" tampered/unlisted.tar.gz; then
+  echo "an unlisted file passed the check"; exit 1
+fi
+echo "sources ok ($n files)"
