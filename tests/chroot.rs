@@ -363,3 +363,43 @@ fn a_step_that_hangs_is_stopped_reported_and_resumed() {
         "{out}"
     );
 }
+
+#[test]
+fn killing_the_host_tool_stops_the_guest_and_the_next_run_resumes() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let target = t.path().join("t");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .args(run_args(&e, repo(), &target))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.unwrap().contains("start build musl-1.2.3") {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL: no handler, no clean-up by the host
+    child.wait().unwrap();
+    // The guest goes with it: nothing keeps running in the target.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !processes_rooted_in(&target).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        processes_rooted_in(&target).is_empty(),
+        "{:?}",
+        processes_rooted_in(&target)
+    );
+    assert!(mounts_under(&target).is_empty());
+
+    let o = bootstrap(&run_args(&e, repo(), &target));
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"),
+        "{out}"
+    );
+}
