@@ -15,7 +15,7 @@ use bootstrap::image::target::{self, Marker};
 use bootstrap::image::{disk, initramfs, kmod};
 use bootstrap::model::stages::{self, Mode, Place};
 use bootstrap::seed;
-use bootstrap::util::{fsutil, in_root};
+use bootstrap::util::{cache_dir, fsutil, in_root};
 use bootstrap_contract::{paths, protocol};
 
 use super::run::RunArgs;
@@ -178,6 +178,38 @@ fn bare_metal_readme(kernel_name: &str) -> String {
     )
 }
 
+/// KVM if it boots a guest here, else TCG. The probe costs a short boot
+/// (up to 20 s where KVM hangs), so its verdict is remembered per host
+/// kernel, QEMU version and guest kernel; `--accel` skips all this.
+fn auto_accel(b: &Built, work: &Path) -> Result<qemu::Accel> {
+    let verdicts = qemu::KvmVerdicts {
+        file: cache_dir()?.join("kvm-verdicts"),
+    };
+    let key = qemu::kvm_key(qemu::QEMU, &b.kernel)?;
+    if let Some(known) = verdicts.get(&key) {
+        eprintln!(
+            "bootstrap: using {} (the KVM verdict remembered in {}; --accel overrides)",
+            if known == qemu::Accel::Kvm {
+                "KVM"
+            } else {
+                "TCG"
+            },
+            verdicts.file.display()
+        );
+        return Ok(known);
+    }
+    let accel = if qemu::kvm_works(qemu::QEMU, &b.kernel, &b.runner, work)? {
+        qemu::Accel::Kvm
+    } else {
+        eprintln!("bootstrap: KVM does not boot a guest here; using TCG");
+        qemu::Accel::Tcg
+    };
+    if let Err(e) = verdicts.put(&key, accel) {
+        eprintln!("bootstrap: warning: could not remember the KVM verdict: {e:#}");
+    }
+    Ok(accel)
+}
+
 pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let target_dir = match &a.target {
         Some(t) => t.clone(),
@@ -190,13 +222,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let b = build_system(g, a, Mode::Qemu, &root, &work)?;
 
     let accel = match a.vm.accel {
-        qemu::Accel::Auto if qemu::kvm_works(qemu::QEMU, &b.kernel, &b.runner, &work)? => {
-            qemu::Accel::Kvm
-        }
-        qemu::Accel::Auto => {
-            eprintln!("bootstrap: KVM does not boot a guest here; using TCG");
-            qemu::Accel::Tcg
-        }
+        qemu::Accel::Auto => auto_accel(&b, &work)?,
         other => other,
     };
     interrupt::install_handler()?;

@@ -98,6 +98,51 @@ impl Vm<'_> {
     }
 }
 
+/// What decides whether KVM works here: the host's kernel, QEMU's version
+/// and the guest kernel. A verdict is kept per key (see `KvmVerdicts`).
+pub fn kvm_key(qemu: &str, kernel: &Path) -> Result<String> {
+    let uts = nix::sys::utsname::uname()?;
+    let version = Command::new(qemu)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("running {qemu} --version"))?;
+    let text = format!(
+        "host {} {}\nqemu {}\nguest kernel {}\n",
+        uts.release().to_string_lossy(),
+        uts.version().to_string_lossy(),
+        String::from_utf8_lossy(&version.stdout).trim(),
+        fsutil::sha256_file(kernel).with_context(|| kernel.display().to_string())?
+    );
+    Ok(fsutil::sha256_reader(text.as_bytes())?)
+}
+
+/// Remembered KVM probe results, one `<key> kvm|tcg` line each, so that a
+/// host where KVM hangs pays the probe once, not on every run.
+pub struct KvmVerdicts {
+    pub file: PathBuf,
+}
+
+impl KvmVerdicts {
+    pub fn get(&self, key: &str) -> Option<Accel> {
+        let text = std::fs::read_to_string(&self.file).ok()?;
+        text.lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| if v == "kvm" { Accel::Kvm } else { Accel::Tcg })
+            .next_back()
+    }
+
+    pub fn put(&self, key: &str, accel: Accel) -> Result<()> {
+        let mut text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        let word = if accel == Accel::Kvm { "kvm" } else { "tcg" };
+        text.push_str(&format!("{key} {word}\n"));
+        if let Some(dir) = self.file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(fsutil::write_atomic(&self.file, text.as_bytes())?)
+    }
+}
+
 /// Does KVM boot a guest here? A short boot of `kernel` with a probe
 /// initramfs (the runner and an empty stage) must print `bootstrap: done`.
 pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Result<bool> {
@@ -151,6 +196,21 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kvm_verdicts_are_kept_per_key_and_the_last_one_counts() {
+        let t = tempfile::tempdir().unwrap();
+        let v = KvmVerdicts {
+            file: t.path().join("cache/kvm-verdicts"),
+        };
+        assert_eq!(v.get("k1"), None);
+        v.put("k1", Accel::Tcg).unwrap();
+        v.put("k2", Accel::Kvm).unwrap();
+        assert_eq!(v.get("k1"), Some(Accel::Tcg));
+        assert_eq!(v.get("k2"), Some(Accel::Kvm));
+        v.put("k1", Accel::Kvm).unwrap();
+        assert_eq!(v.get("k1"), Some(Accel::Kvm));
+    }
 
     #[test]
     fn command_line() {

@@ -22,15 +22,7 @@ use crate::util::fsutil;
 /// outlives targets, used when neither `--distfiles` nor the settings file
 /// names one.
 pub fn default_distfiles() -> Result<PathBuf> {
-    let cache = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        Some(c) => PathBuf::from(c),
-        None => {
-            let home = std::env::var_os("HOME")
-                .context("neither XDG_CACHE_HOME nor HOME is set; use --distfiles")?;
-            Path::new(&home).join(".cache")
-        }
-    };
-    Ok(cache.join("bootstrap").join("distfiles"))
+    Ok(crate::util::cache_dir()?.join("distfiles"))
 }
 
 #[derive(Debug, Clone)]
