@@ -353,9 +353,14 @@ fn a_step_that_hangs_is_stopped_reported_and_resumed() {
         processes_rooted_in(&target)
     );
 
-    // The "fix": the step now returns; the run resumes at it.
+    // The "fix": the step now returns; the run resumes at it, here with
+    // the project and target given relative to the working directory.
     std::fs::write(canon.join("bootstrap/spun"), "").unwrap();
-    let o = bootstrap(&resume);
+    let mut relative = resume.clone();
+    relative[1] = "proj";
+    relative[5] = "t";
+    assert_eq!((resume[0], resume[4]), ("-C", "--target"));
+    let o = bootstrap_in(t.path(), &relative);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(

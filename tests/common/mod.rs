@@ -243,6 +243,16 @@ pub fn bootstrap(args: &[&str]) -> Output {
     bootstrap_env(args, &[])
 }
 
+/// `bootstrap ARGS` run in the directory `cwd` (for relative paths).
+pub fn bootstrap_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .args(args)
+        .env_remove("BOOTSTRAP_DEBIAN_MIRROR")
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
 pub fn bootstrap_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
     c.args(args).env_remove("BOOTSTRAP_DEBIAN_MIRROR");
