@@ -105,6 +105,13 @@ fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
     }
     assert!(out.contains("bootstrap: done"), "{out}");
     assert!(mounts_under(&t1).is_empty(), "{:?}", mounts_under(&t1));
+    // Where the time went: a summary on the terminal and JSON by the logs.
+    assert!(
+        err.contains("bootstrap: timing: ") && err.contains("slowest: sysa/"),
+        "{err}"
+    );
+    let timing = std::fs::read_to_string(t1.join("bootstrap/logs/timing.json")).unwrap();
+    assert!(timing.contains("\"name\": \"musl-1.2.3\""), "{timing}");
 
     // The installed stage2 compiles a hello world against musl that runs.
     std::fs::write(

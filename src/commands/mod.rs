@@ -18,6 +18,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use bootstrap::guest::supervise::{Outcome, Watch};
+use bootstrap::guest::timing::Timings;
 use bootstrap::model::config::Config;
 use bootstrap::model::project::{self, Distfile, Project};
 use bootstrap::sources::fetch as sources_fetch;
@@ -152,6 +153,15 @@ pub fn sources_or_fail(config: &Config, a: &SourceArgs, files: &[Distfile]) -> R
         );
     }
     Ok(distfiles)
+}
+
+/// Where the time went, on the terminal and as JSON at `json` (a run
+/// that cannot write it still reports its result).
+pub fn report_timings(t: &Timings, json: &Path) {
+    eprint!("{}", t.summary());
+    if let Err(e) = t.write_json(json) {
+        eprintln!("bootstrap: warning: writing {}: {e:#}", json.display());
+    }
 }
 
 /// How to tell the user about the end of a guest: where its logs are.

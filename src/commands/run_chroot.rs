@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use bootstrap::guest::supervise::{self, Outcome};
+use bootstrap::guest::timing::Timings;
 use bootstrap::guest::{chroot, interrupt};
 use bootstrap::image::target::{self, Marker};
 use bootstrap::model::stages::{self, Mode, Place};
@@ -15,7 +16,7 @@ use bootstrap::util::in_root;
 use bootstrap_contract::paths;
 
 use super::run::RunArgs;
-use super::{report, sources_or_fail, Global, Report};
+use super::{report, report_timings, sources_or_fail, Global, Report};
 
 pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     if !nix::unistd::geteuid().is_root() {
@@ -69,6 +70,8 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     // Steps may leave processes behind that change their process group;
     // as their subreaper we find and kill them when the stage ends.
     nix::sys::prctl::set_child_subreaper(true)?;
+    // Each stage is one runner; all of them add to the run's timings.
+    let mut timings = Timings::default();
     for (stage, _) in &stages {
         let opts = supervise::Options {
             log: &console,
@@ -77,9 +80,11 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
             sweep_orphans: true,
         };
         let w = supervise::supervise(chroot::runner_command(&root, stage)?, &opts)?;
+        timings.steps.extend(w.timings.steps.iter().cloned());
         if w.outcome != Outcome::Done {
+            report_timings(&timings, &logs.join("timing.json"));
             let host_log = |guest: &str| {
-                let p = root.join(guest.trim_start_matches('/'));
+                let p = in_root(&root, guest);
                 p.is_file().then_some(p)
             };
             return Ok(report(
@@ -96,6 +101,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
             ));
         }
     }
+    report_timings(&timings, &logs.join("timing.json"));
     println!(
         "bootstrap: finished in {}; check it with `bootstrap verify --target {}`",
         root.display(),

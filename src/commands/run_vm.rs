@@ -19,7 +19,7 @@ use bootstrap::util::{cache_dir, fsutil, in_root};
 use bootstrap_contract::{paths, protocol};
 
 use super::run::RunArgs;
-use super::{report, sources_or_fail, Global, Report};
+use super::{report, report_timings, sources_or_fail, Global, Report};
 
 /// What a VM (or a real machine) needs.
 struct Built {
@@ -244,6 +244,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         sweep_orphans: false,
     };
     let w = supervise::supervise(vm.command(), &opts)?;
+    report_timings(&w.timings, &root.join("timing.json"));
 
     // The disk keeps what sysb and sysc wrote; copy it out for inspection and verify.
     let results = root.join("root");
@@ -263,7 +264,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let host_log = |guest: &str| {
-        let p = results.join(guest.trim_start_matches('/'));
+        let p = in_root(&results, guest);
         p.is_file().then_some(p)
     };
     Ok(report(

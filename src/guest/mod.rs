@@ -1,11 +1,13 @@
 //! Running a guest and reading its result: the chroot sequence (`chroot`),
 //! the QEMU command line and KVM probe (`qemu`), the one supervisor both go
-//! through (`supervise`), and the host's Ctrl-C handling (`interrupt`). The
-//! console protocol itself is `bootstrap_contract::protocol`, shared with
-//! the runner. Touches the target's logs and, inside the guest's own
-//! namespaces, the target; never the host's mounts.
+//! through (`supervise`), where the time went (`timing`), and the host's
+//! Ctrl-C handling (`interrupt`). The console protocol itself is
+//! `bootstrap_contract::protocol`, shared with the runner. Touches the
+//! target's logs and, inside the guest's own namespaces, the target; never
+//! the host's mounts.
 
 pub mod chroot;
 pub mod interrupt;
 pub mod qemu;
 pub mod supervise;
+pub mod timing;

@@ -29,6 +29,8 @@ use nix::unistd::Pid;
 
 use bootstrap_contract::protocol::{self, Event, Failure};
 
+use crate::guest::timing::{StepTime, Timings};
+
 /// Lines of console kept for a failure report.
 pub const TAIL: usize = 25;
 /// Time a guest gets between SIGINT and SIGKILL.
@@ -65,6 +67,8 @@ pub struct Watch {
     pub current: Option<String>,
     /// The last `TAIL` console lines.
     pub tail: Vec<String>,
+    /// Each step that finished, with its time.
+    pub timings: Timings,
 }
 
 /// How to watch a guest.
@@ -116,6 +120,7 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         boots: 0,
         current: None,
         tail: Vec::new(),
+        timings: Timings::default(),
     };
     let mut decided: Option<Outcome> = None;
     let mut tail: VecDeque<String> = VecDeque::new();
@@ -236,6 +241,9 @@ fn take(
             match protocol::parse(&l) {
                 Some(Event::Booted { .. }) => w.boots += 1,
                 Some(Event::Start { name, .. }) => w.current = Some(name),
+                Some(Event::Ok {
+                    stage, name, secs, ..
+                }) => w.timings.steps.push(StepTime { stage, name, secs }),
                 Some(Event::Done) if decided.is_none() => *decided = Some(Outcome::Done),
                 Some(Event::Failed(Failure { what, detail })) if decided.is_none() => {
                     *decided = Some(Outcome::Failed { what, detail })
@@ -329,10 +337,22 @@ mod tests {
         assert_eq!(w.outcome, Outcome::Done);
         assert_eq!(w.boots, 2);
         assert!(
+            w.timings.steps.is_empty(),
+            "a step that started is not timed"
+        );
+        assert!(
             log.contains("bootstrap: done\n") && !log.contains('\r'),
             "{log:?}"
         );
-        let (w, _, _) = run("echo 'bootstrap: [sysc 2/3] start build b'; echo 'bootstrap: FAILED at b (log: /bootstrap/logs/sysc/02-b.log)'", Duration::from_secs(5));
+        let (w, _, _) = run("echo 'bootstrap: [sysc 1/3] ok a (12s)'; echo 'bootstrap: [sysc 2/3] start build b'; echo 'bootstrap: FAILED at b (log: /bootstrap/logs/sysc/02-b.log)'", Duration::from_secs(5));
+        assert_eq!(
+            w.timings.steps,
+            [StepTime {
+                stage: "sysc".into(),
+                name: "a".into(),
+                secs: 12
+            }]
+        );
         assert_eq!(
             w.outcome,
             Outcome::Failed {
