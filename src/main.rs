@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use commands::check::CheckArgs;
 use commands::fetch::FetchArgs;
+use commands::gcc_seed::GccSeedArgs;
 use commands::initramfs::InitramfsArgs;
 use commands::run::RunArgs;
 use commands::verify::VerifyArgs;
@@ -46,6 +47,10 @@ enum Command {
     Run(RunArgs),
     /// Compare a target's install records with SHA256SUMS.pkgs or another target.
     Verify(VerifyArgs),
+    /// Build (or find in the cache) gcc-seed, the kernel's compiler; prints
+    /// its directory. Maintenance: `run` does not use it yet.
+    #[command(hide = true)]
+    GccSeed(GccSeedArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
         Command::Initramfs(a) => commands::initramfs::run(&g, a),
         Command::Run(a) => commands::run::run(&g, a),
         Command::Verify(a) => commands::verify::run(&g, a),
+        Command::GccSeed(a) => commands::gcc_seed::run(&g, a),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -9,6 +9,9 @@ pub const BOOTSTRAP: &str = "/bootstrap";
 pub const RUNNER: &str = "/bootstrap/runner";
 /// The seed compiler: `bin/`, and `lib/tcc/` with its headers and runtime.
 pub const SEED: &str = "/bootstrap/seed";
+/// gcc-seed's prefix (configured into it, so it finds cc1 and its headers
+/// there): `bin/x86_64-linux-musl-gcc`, `libexec/gcc/...`, `lib/gcc/...`.
+pub const GCC_SEED: &str = "/bootstrap/seed/gcc";
 /// Tools the early steps install for the later ones; on every step's PATH.
 pub const BIN: &str = "/bootstrap/bin";
 /// The per-stage plan files.
@@ -127,6 +130,7 @@ mod tests {
         let all = [
             RUNNER,
             SEED,
+            GCC_SEED,
             BIN,
             PLAN,
             RECIPES,

@@ -28,7 +28,7 @@ pub fn run(g: &Global, a: &FetchArgs) -> Result<ExitCode> {
     } else {
         project.manifest.values(None, &config.options)
     };
-    let files = project.distfiles(&values);
+    let files = project.fetch_distfiles(&values);
     let jobs = a.jobs.or(config.jobs).unwrap_or(4).max(1);
     let (distfiles, report) = ensure_sources(&config, &a.src, &files, jobs)?;
     let failed = report.failed();

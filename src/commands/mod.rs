@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod fetch;
+pub mod gcc_seed;
 pub mod initramfs;
 pub mod run;
 pub mod run_chroot;
@@ -97,6 +98,10 @@ pub struct SeedArgs {
     /// Host C compiler that builds tcc-seed (any: gcc, clang, ...).
     #[arg(long, default_value = "cc", value_name = "CC")]
     pub seed_cc: String,
+    /// Host C++ compiler that builds gcc-seed, with --seed-cc for its C parts
+    /// (g++ or clang++).
+    #[arg(long, default_value = "c++", value_name = "CXX")]
+    pub seed_cxx: String,
     /// Use this static runner binary instead of building runner/ with cargo.
     #[arg(long, value_name = "FILE")]
     pub runner: Option<PathBuf>,

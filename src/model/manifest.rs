@@ -25,11 +25,14 @@ pub struct Manifest {
     pub stages: Vec<Stage>,
 }
 
-/// The TinyCC that the host compiles; its recipe lives under `sysa/`.
+/// The compilers that the host compiles; their recipes live under `sysa/`.
 #[derive(Debug, Clone)]
 pub struct Seed {
+    /// TinyCC, the compiler of everything in the chain.
     pub tcc: String,
     pub line: usize,
+    /// GCC for the kernel only (optional): recipe name and its line.
+    pub gcc: Option<(String, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +106,7 @@ struct RawManifest {
 #[serde(deny_unknown_fields)]
 struct RawSeed {
     tcc: Spanned<String>,
+    gcc: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -180,9 +184,21 @@ impl Manifest {
                 if !valid_name(tcc.get_ref()) {
                     diags.push(source.at(tcc.span(), "invalid recipe name"));
                 }
+                let gcc = s.get_ref().gcc.as_ref().map(|g| {
+                    if !valid_name(g.get_ref()) {
+                        diags.push(source.at(g.span(), "invalid recipe name"));
+                    } else if g.get_ref() == tcc.get_ref() {
+                        diags.push(source.at(
+                            g.span(),
+                            "the gcc seed needs its own recipe, not the tcc seed's",
+                        ));
+                    }
+                    (g.get_ref().clone(), source.line_col(g.span().start).0)
+                });
                 Seed {
                     tcc: tcc.get_ref().clone(),
                     line: source.line_col(tcc.span().start).0,
+                    gcc,
                 }
             }
             None => {
@@ -190,6 +206,7 @@ impl Manifest {
                 Seed {
                     tcc: String::new(),
                     line: 1,
+                    gcc: None,
                 }
             }
         };
@@ -426,7 +443,7 @@ flavour = "small"
 
 [seed]
 tcc = "tcc-seed"
-
+gcc = "gcc-seed"
 [sysa]
 steps = [
   { build = "musl-1.2.3" },
@@ -447,6 +464,7 @@ steps = [
         assert!(errs.is_empty(), "{errs:?}");
         let m = m.unwrap();
         assert_eq!(m.seed.tcc, "tcc-seed");
+        assert_eq!(m.seed.gcc, Some(("gcc-seed".to_string(), 8)));
         assert_eq!(m.stages.len(), 3);
         let a = &m.stages[0].steps;
         assert_eq!(a[0].name, "musl-1.2.3");
@@ -517,5 +535,25 @@ steps = [
         );
         let (_, errs) = parse("[sysa]\nsteps = []\n");
         assert!(errs[0].contains("missing [seed]"), "{errs:?}");
+    }
+
+    #[test]
+    fn gcc_seed_is_optional_and_checked() {
+        let (m, errs) = parse("[seed]\ntcc = \"t\"\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(m.unwrap().seed.gcc, None);
+        let (_, errs) = parse("[seed]\ntcc = \"t\"\ngcc = \"a/b\"\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("parts.toml:3:7: invalid recipe name"),
+            "{errs:?}"
+        );
+        let (_, errs) = parse("[seed]\ntcc = \"t\"\ngcc = \"t\"\n");
+        assert!(errs[0].contains("its own recipe"), "{errs:?}");
+        let (m, errs) = parse("[seed]\ntcc = \"t\"\ncc = \"x\"\n");
+        assert!(
+            m.is_none() && errs[0].contains("unknown field `cc`"),
+            "{errs:?}"
+        );
     }
 }

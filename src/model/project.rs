@@ -73,6 +73,10 @@ impl Project {
         if !manifest.seed.tcc.is_empty() {
             load_recipe(&seed_key, manifest.seed.line, &mut diags);
         }
+        let gcc_key = manifest.seed.gcc.as_ref().map(|(g, _)| format!("sysa/{g}"));
+        if let (Some(key), Some((_, line))) = (&gcc_key, &manifest.seed.gcc) {
+            load_recipe(key, *line, &mut diags);
+        }
         for stage in &manifest.stages {
             for step in &stage.steps {
                 match &step.kind {
@@ -108,8 +112,12 @@ impl Project {
                 ));
             }
         }
+        if let Some(gcc) = gcc_key.as_ref().and_then(|k| recipes.get(k)) {
+            check_gcc_seed(gcc, &mut diags);
+        }
         for (key, r) in &recipes {
-            if *key != seed_key && r.script.is_none() {
+            let is_seed = *key == seed_key || Some(key) == gcc_key.as_ref();
+            if !is_seed && r.script.is_none() {
                 diags.push(
                     r.source
                         .at_line(1, "a build step's recipe needs script = \"...\""),
@@ -136,6 +144,12 @@ impl Project {
         &self.recipes[&format!("sysa/{}", self.manifest.seed.tcc)]
     }
 
+    /// The gcc seed's recipe, if parts.toml names one.
+    pub fn gcc_seed_recipe(&self) -> Option<&Recipe> {
+        let (name, _) = self.manifest.seed.gcc.as_ref()?;
+        self.recipes.get(&format!("sysa/{name}"))
+    }
+
     pub fn step_recipe(&self, stage: &str, step: &Step) -> Option<&Recipe> {
         match &step.kind {
             StepKind::Build { package } => self.recipes.get(&format!("{stage}/{package}")),
@@ -157,10 +171,23 @@ impl Project {
         })
     }
 
-    /// Distfiles needed by the seed and by every step that may run, in
-    /// manifest order, each once.
+    /// Distfiles needed by the tcc seed and by every step that may run, in
+    /// manifest order, each once: what a run needs.
     pub fn distfiles(&self, values: &Values) -> Vec<Distfile> {
+        self.distfiles_with(values, false)
+    }
+
+    /// [`Project::distfiles`] plus the gcc seed's (not used by `run` yet; the
+    /// kernel step will): what `fetch` gets.
+    pub fn fetch_distfiles(&self, values: &Values) -> Vec<Distfile> {
+        self.distfiles_with(values, true)
+    }
+
+    fn distfiles_with(&self, values: &Values, gcc_seed: bool) -> Vec<Distfile> {
         let mut keys = vec![format!("sysa/{}", self.manifest.seed.tcc)];
+        if let (true, Some((gcc, _))) = (gcc_seed, &self.manifest.seed.gcc) {
+            keys.push(format!("sysa/{gcc}"));
+        }
         for (stage, step) in self.active_steps(values) {
             if let StepKind::Build { package } = &step.kind {
                 keys.push(format!("{stage}/{package}"));
@@ -185,6 +212,91 @@ impl Project {
             }
         }
         out
+    }
+}
+
+/// The gcc seed is built by the host tool from its recipe's sources (the
+/// one without `into` is GCC, the others its libraries in its tree) and
+/// `configure.args`; the prefix is the tool's (`paths::GCC_SEED`).
+fn check_gcc_seed(r: &Recipe, diags: &mut Diagnostics) {
+    if r.script.is_some() {
+        diags.push(r.source.at_line(
+            r.script_line(),
+            "the seed recipe is built by the host tool and takes no script",
+        ));
+    }
+    if r.sources.is_empty() || !r.sources.iter().any(|s| s.into.is_none()) {
+        diags.push(r.source.at_line(
+            1,
+            "the gcc seed recipe needs its sources (GCC's tree and its libraries)",
+        ));
+    }
+    let args = r.dir.join(GCC_CONFIGURE_ARGS);
+    match std::fs::read_to_string(&args) {
+        Err(_) => diags.push(Diagnostic::file(
+            &r.dir,
+            format!("the gcc seed recipe needs {GCC_CONFIGURE_ARGS} (GCC's configure options)"),
+        )),
+        Ok(text) => {
+            for (line, a) in configure_args(&text) {
+                if let Err(why) = check_configure_arg(a) {
+                    diags.push(Diagnostic::file(
+                        &args,
+                        format!("line {line}: '{a}': {why}"),
+                    ));
+                }
+            }
+            if !configure_args(&text).any(|(_, a)| a.starts_with("--target=")) {
+                diags.push(Diagnostic::file(
+                    &args,
+                    "needs --target=<triplet> (the guest's; it names the seed's tools)",
+                ));
+            }
+        }
+    }
+}
+
+/// The file in the gcc seed's recipe that lists configure's options.
+pub const GCC_CONFIGURE_ARGS: &str = "configure.args";
+
+/// Variables the host tool sets for the gcc seed's build itself.
+pub const GCC_TOOL_VARS: [&str; 5] = ["CC", "CXX", "CFLAGS", "CXXFLAGS", "LDFLAGS"];
+
+/// The words of a `configure.args` text with their line numbers: words are
+/// separated by white space, `#` starts a comment to the end of the line.
+pub fn configure_args(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().flat_map(|(i, l)| {
+        l.split('#')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(move |w| (i + 1, w))
+    })
+}
+
+/// A word of `configure.args`: an `--option` or a `NAME=value` variable,
+/// except what the tool decides (the prefix, the compilers and their flags).
+fn check_configure_arg(a: &str) -> Result<(), String> {
+    if let Some(opt) = a.strip_prefix("--") {
+        if opt.starts_with("prefix") {
+            return Err("--prefix is the tool's (the seed's place in the guest)".into());
+        }
+        return Ok(());
+    }
+    match a.split_once('=') {
+        Some((name, _))
+            if !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') =>
+        {
+            if GCC_TOOL_VARS.contains(&name) {
+                Err(format!("{name} is set by the tool (--seed-cc, --seed-cxx)"))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err("expected --option or NAME=value".into()),
     }
 }
 
@@ -290,5 +402,123 @@ fn check_unused_dirs(root: &Path, recipes: &BTreeMap<String, Recipe>, diags: &mu
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project with a tcc seed, a gcc seed (GCC's tree and gmp inside
+    /// it) and one step; `args` is the gcc seed's configure.args.
+    fn write_project(dir: &Path, args: Option<&str>, gcc_script: bool) {
+        let w = |p: &str, t: &str| {
+            let p = dir.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, t).unwrap();
+        };
+        w(
+            MANIFEST,
+            "[seed]\ntcc = \"tcc\"\ngcc = \"gcc\"\n[sysa]\nsteps = [{ build = \"pkg\" }]\n",
+        );
+        w(
+            "sysa/tcc/recipe.toml",
+            "[[source]]\nfile = \"t.tar\"\ndebian = \"pool/t.tar\"\n",
+        );
+        w("sysa/tcc/config.h", "");
+        w(
+            "sysa/gcc/recipe.toml",
+            &format!(
+                "{}[[source]]\nfile = \"g.tar.gz\"\ndebian = \"pool/g.tar.gz\"\ninner = \"g.tar.xz\"\n\
+                 [[source]]\nfile = \"m.tar.xz\"\ndebian = \"pool/m.tar.xz\"\ninto = \"gmp\"\n",
+                if gcc_script { "script = \"b.sh\"\n" } else { "" }
+            ),
+        );
+        w("sysa/gcc/b.sh", "");
+        if let Some(a) = args {
+            w("sysa/gcc/configure.args", a);
+        }
+        w(
+            "sysa/pkg/recipe.toml",
+            "script = \"b\"\n[[source]]\nfile = \"p.tar\"\ndebian = \"pool/p.tar\"\n",
+        );
+        w("sysa/pkg/b", "");
+        let h = "0".repeat(64);
+        w(
+            SOURCE_SUMS,
+            &format!("{h}  g.tar.gz\n{h}  m.tar.xz\n{h}  p.tar\n{h}  t.tar\n"),
+        );
+    }
+
+    fn errors(dir: &Path) -> Vec<String> {
+        match Project::load(dir) {
+            Ok(_) => vec![],
+            Err(Invalid(d)) => d
+                .iter()
+                .map(|d| d.to_string().replace(&dir.display().to_string(), "P"))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn gcc_seed_is_loaded_and_fetched_but_not_run() {
+        let d = tempfile::tempdir().unwrap();
+        write_project(
+            d.path(),
+            Some("--target=x86_64-linux-musl # why\nMAKEINFO=/no\n"),
+            false,
+        );
+        let p = Project::load(d.path()).unwrap();
+        let r = p.gcc_seed_recipe().unwrap();
+        assert_eq!(r.sources[0].inner.as_deref(), Some("g.tar.xz"));
+        let names = |v: Vec<Distfile>| v.into_iter().map(|d| d.file).collect::<Vec<_>>();
+        let values = Values::default();
+        assert_eq!(names(p.distfiles(&values)), ["t.tar", "p.tar"]);
+        assert_eq!(
+            names(p.fetch_distfiles(&values)),
+            ["t.tar", "g.tar.gz", "m.tar.xz", "p.tar"]
+        );
+    }
+
+    #[test]
+    fn gcc_seed_recipe_problems_are_reported() {
+        let d = tempfile::tempdir().unwrap();
+        write_project(d.path(), None, true);
+        let e = errors(d.path());
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert!(
+            e[0].starts_with("P/sysa/gcc: the gcc seed recipe needs configure.args"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("P/sysa/gcc/recipe.toml:1: the seed recipe is built by the host tool"),
+            "{e:?}"
+        );
+
+        write_project(
+            d.path(),
+            Some(
+                "--targets=x\n --prefix=/usr  CC=clang\nenable-foo\nMAKEINFO=/no LDFLAGS=-s # ok\n",
+            ),
+            false,
+        );
+        let e = errors(d.path());
+        let want = [
+            "P/sysa/gcc/configure.args: line 2: '--prefix=/usr': --prefix is the tool's",
+            "P/sysa/gcc/configure.args: line 2: 'CC=clang': CC is set by the tool",
+            "P/sysa/gcc/configure.args: line 3: 'enable-foo': expected --option or NAME=value",
+            "P/sysa/gcc/configure.args: line 4: 'LDFLAGS=-s': LDFLAGS is set by the tool",
+            "P/sysa/gcc/configure.args: needs --target=<triplet>",
+        ];
+        assert_eq!(e.len(), want.len(), "{e:#?}");
+        for (e, w) in e.iter().zip(want) {
+            assert!(e.starts_with(w), "{e:?} should start with {w:?}");
+        }
+    }
+
+    #[test]
+    fn configure_args_are_words_outside_comments() {
+        let a: Vec<_> = configure_args("# head\n--a --b # --c\n\n  X=1\n").collect();
+        assert_eq!(a, [(2, "--a"), (2, "--b"), (4, "X=1")]);
     }
 }

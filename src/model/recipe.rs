@@ -56,6 +56,13 @@ pub struct SourceFile {
     pub upstream: Vec<String>,
     /// Path below a Debian mirror's base, `pool/main/...`.
     pub debian: Option<String>,
+    /// A tarball inside this one that holds the tree (Debian's gcc
+    /// `orig.tar.gz` wraps `gcc-<v>-dfsg.tar.xz`): only that is unpacked.
+    /// Relative to the outer tarball's tree (its top directory stripped).
+    pub inner: Option<String>,
+    /// Where this source's tree goes inside the recipe's tree (gmp, mpfr and
+    /// mpc inside GCC's); `None`: it is the tree.
+    pub into: Option<String>,
     /// Line of `file = ...` in the recipe, for diagnostics.
     pub line: usize,
 }
@@ -93,6 +100,8 @@ struct RawSource {
     file: Spanned<String>,
     upstream: Option<Spanned<OneOrMany>>,
     debian: Option<Spanned<String>>,
+    inner: Option<Spanned<String>>,
+    into: Option<Spanned<String>>,
 }
 
 /// A distfile name must stay a plain name inside the distfiles directory.
@@ -101,6 +110,13 @@ pub fn valid_file_name(s: &str) -> bool {
         && !s.starts_with('.')
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._+~-".contains(&b))
+}
+
+/// The archive formats `sources::unpack` reads.
+pub fn is_tarball_name(s: &str) -> bool {
+    [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"]
+        .iter()
+        .any(|e| s.ends_with(e))
 }
 
 fn valid_relative(s: &str) -> bool {
@@ -212,12 +228,44 @@ impl Recipe {
                     format!("'{file}' has no upstream URL and no debian pool path"),
                 ));
             }
+            if let Some(i) = &s.inner {
+                let name = i.get_ref();
+                if !valid_relative(name) || !is_tarball_name(name) {
+                    diags.push(source.at(
+                        i.span(),
+                        format!("inner '{name}' must be a relative path to a .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz"),
+                    ));
+                }
+            }
+            if let Some(i) = &s.into {
+                if !valid_relative(i.get_ref()) {
+                    diags.push(source.at(
+                        i.span(),
+                        format!(
+                            "into '{}' must be a path inside the recipe's tree",
+                            i.get_ref()
+                        ),
+                    ));
+                }
+            }
             sources.push(SourceFile {
                 file,
                 upstream,
                 debian: s.debian.as_ref().map(|d| d.get_ref().clone()),
+                inner: s.inner.as_ref().map(|d| d.get_ref().clone()),
+                into: s.into.as_ref().map(|d| d.get_ref().clone()),
                 line,
             });
+        }
+        // With `into`, one source is the tree the others go into.
+        if sources.iter().any(|s| s.into.is_some()) {
+            let roots = sources.iter().filter(|s| s.into.is_none()).count();
+            if roots != 1 {
+                diags.push(source.at_line(
+                    sources[0].line,
+                    format!("sources with `into` need exactly one source without it (the tree they go into), not {roots}"),
+                ));
+            }
         }
 
         if let Some(p) = &raw.patches {
@@ -388,6 +436,54 @@ file = "nowhere.tar"
             "R/recipe.toml:6:12: upstream URL 'ftp://x'",
             "R/recipe.toml:7:10: debian path '/pool/x'",
             "R/recipe.toml:10:8: 'nowhere.tar' has no upstream URL",
+        ];
+        assert_eq!(errs.len(), expect.len(), "{errs:#?}");
+        for (e, want) in errs.iter().zip(expect) {
+            assert!(e.starts_with(want), "{e:?} should start with {want:?}");
+        }
+    }
+
+    #[test]
+    fn inner_tarballs_and_trees_inside_trees() {
+        let (r, errs) = load(
+            r#"[[source]]
+file = "gcc.orig.tar.gz"
+debian = "pool/main/g/gcc/gcc.orig.tar.gz"
+inner = "gcc-dfsg.tar.xz"
+
+[[source]]
+file = "gmp.tar.xz"
+debian = "pool/main/g/gmp/gmp.tar.xz"
+into = "gmp"
+"#,
+            &[],
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        let r = r.unwrap();
+        assert_eq!(r.sources[0].inner.as_deref(), Some("gcc-dfsg.tar.xz"));
+        assert_eq!(r.sources[0].into, None);
+        assert_eq!(r.sources[1].into.as_deref(), Some("gmp"));
+
+        let (_, errs) = load(
+            r#"[[source]]
+file = "a.tar.gz"
+debian = "pool/a"
+inner = "../x.tar.xz"
+into = "/abs"
+
+[[source]]
+file = "b.tar.gz"
+debian = "pool/b"
+inner = "notes.txt"
+into = "b"
+"#,
+            &[],
+        );
+        let expect = [
+            "R/recipe.toml:2: sources with `into` need exactly one source without it",
+            "R/recipe.toml:4:9: inner '../x.tar.xz'",
+            "R/recipe.toml:5:8: into '/abs'",
+            "R/recipe.toml:10:9: inner 'notes.txt'",
         ];
         assert_eq!(errs.len(), expect.len(), "{errs:#?}");
         for (e, want) in errs.iter().zip(expect) {

@@ -7,6 +7,7 @@
 //! `lib/tcc/include/*.h`. Its configuration (those paths, musl's paths) is
 //! the recipe's `config.h`, so it can be reviewed like any other source.
 
+pub mod gcc;
 pub mod runner;
 
 use std::fs;

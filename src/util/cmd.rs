@@ -28,3 +28,61 @@ pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Run a `duct` expression with stdin empty and stdout and stderr appended
+/// to `log`, after a `+ <shown>` line saying what ran; on a failure to start
+/// or a non-zero exit, the error names `shown` and the log.
+pub fn run_duct_logged(expr: duct::Expression, shown: &str, log: &Path) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))?;
+    writeln!(f, "+ {shown}")?;
+    let out = expr
+        .stdin_null()
+        .stderr_to_stdout()
+        .stdout_file(f)
+        .unchecked()
+        .run()
+        .with_context(|| format!("`{shown}` could not be started; log: {}", log.display()))?;
+    if !out.status.success() {
+        bail!("`{shown}` failed ({}); log: {}", out.status, log.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duct_runs_are_logged_and_failures_name_command_and_log() {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("logs/x.log");
+        run_duct_logged(
+            duct::cmd!("sh", "-c", "echo out; echo err >&2"),
+            "say",
+            &log,
+        )
+        .unwrap();
+        let e = run_duct_logged(duct::cmd!("sh", "-c", "echo bad; exit 3"), "fail", &log)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("`fail` failed (exit status: 3); log: "),
+            "{e}"
+        );
+        assert!(e.ends_with("logs/x.log"), "{e}");
+        let text = fs::read_to_string(&log).unwrap();
+        assert_eq!(text, "+ say\nout\nerr\n+ fail\nbad\n");
+        let e = run_duct_logged(duct::cmd!("/nonexistent/tool"), "tool", &log)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`tool` could not be started"), "{e}");
+    }
+}
