@@ -7,8 +7,8 @@
  * TEMPLATE is config.h.in (config.hin). Every line of the form
  *   [blanks] # [blanks] undef [blanks] NAME [blanks]
  * becomes "#define NAME VALUE" (keeping the indentation after '#') when
- * ANSWERS defines NAME, else a commented "/ * #undef NAME * /" as
- * config.status writes it. Every other line is copied verbatim: that keeps
+ * ANSWERS defines NAME, else the line commented out ("/ * #undef NAME * /")
+ * as config.status writes it. Every other line is copied verbatim: that keeps
  * what autoheader put there besides the #undefs (gnulib's attribute
  * macros, _GL_INLINE and friends), which a hand-written config.h has to
  * repeat.
@@ -17,7 +17,7 @@
  * An answer naming no #undef of the template is an error (a typo would
  * otherwise pass silently), and so is a name answered twice.
  *
- *   confh -s SUBSTS TEMPLATE OUT [-r TEXT FILE]...
+ *   confh -s SUBSTS TEMPLATE OUT [-r TEXT FILE | -e FROM TO | -d TEXT]...
  *
  * Every @NAME@ in TEMPLATE (NAME of letters, digits and '_') becomes
  * SUBSTS' value for NAME, as the sed commands of gnulib's Makefile rules
@@ -26,7 +26,10 @@
  * package, so an unused NAME is fine, but an @NAME@ with no answer is an
  * error: the header would be wrong, not just incomplete. -r TEXT FILE
  * copies FILE verbatim after each line containing TEXT (sed's 'r', which
- * those rules use to paste in arg-nonnull.h, c++defs.h, warn-on-use.h).
+ * those rules use to paste in arg-nonnull.h, c++defs.h, warn-on-use.h);
+ * -e FROM TO replaces every FROM by TO, literally, before the @NAME@s are
+ * replaced; -d TEXT drops each line containing TEXT (the rules that turn
+ * glibc's malloc/dynarray.h and friends into gnulib's .gl.h copies).
  *
  * Exit status 0, or 1 with a message naming the file and line. */
 #include <stdio.h>
@@ -135,7 +138,7 @@ static int undefs(char **argv)
                         fprintf(out, "define %s %s\n", a->name, a->value);
                         a->used = 1;
                     } else {
-                        fprintf(out, "/* #undef %.*s */\n", (int)(e - name), name);
+                        fprintf(out, "/* %s */\n", l);
                     }
                     continue;
                 }
@@ -190,18 +193,59 @@ static void copy_file(const char *file, FILE *out)
     fclose(f);
 }
 
+/* the -r/-e/-d options after OUT: argv[i] is the option, then 1 or 2
+   arguments */
+static int opt_args(const char *o)
+{
+    if (!strcmp(o, "-r") || !strcmp(o, "-e")) return 2;
+    if (!strcmp(o, "-d")) return 1;
+    return 0;
+}
+
+/* line with every FROM of the -e options replaced by its TO, in order */
+static char *replace_all(char *l, int argc, char **argv)
+{
+    static char *buf[2];
+    static size_t cap[2];
+    int i, which = 0;
+    for (i = 5; i < argc; i += 1 + opt_args(argv[i])) {
+        const char *from, *to, *p, *q;
+        size_t fl, tl, n = 0, need;
+        char *o;
+        if (strcmp(argv[i], "-e") || !strstr(l, argv[i + 1])) continue;
+        from = argv[i + 1], to = argv[i + 2];
+        fl = strlen(from), tl = strlen(to);
+        /* the line can at most grow by tl per character */
+        need = strlen(l) * (tl + 1) + 1;
+        if (need > cap[which]) {
+            cap[which] = need;
+            if (!(buf[which] = realloc(buf[which], need))) { perror("confh"); exit(1); }
+        }
+        o = buf[which];
+        for (p = l; (q = strstr(p, from)); p = q + fl) {
+            memcpy(o + n, p, q - p); n += q - p;
+            memcpy(o + n, to, tl); n += tl;
+        }
+        strcpy(o + n, p);
+        l = o;
+        which = !which;
+    }
+    return l;
+}
+
 static int substs(int argc, char **argv)
 {
     FILE *in, *out;
     char *l, *p, *e;
-    int line = 0, i;
-    if (argc < 5 || (argc - 5) % 3) {
-        fprintf(stderr, "usage: confh -s SUBSTS TEMPLATE OUT [-r TEXT FILE]...\n");
+    int line = 0, i, k, drop;
+    if (argc < 5) {
+        fprintf(stderr, "usage: confh -s SUBSTS TEMPLATE OUT"
+                        " [-r TEXT FILE | -e FROM TO | -d TEXT]...\n");
         return 1;
     }
-    for (i = 5; i < argc; i += 3)
-        if (strcmp(argv[i], "-r")) {
-            fprintf(stderr, "confh: expected -r TEXT FILE, not %s\n", argv[i]);
+    for (i = 5; i < argc; i += 1 + k)
+        if (!(k = opt_args(argv[i])) || i + k >= argc || (!strcmp(argv[i], "-e") && !*argv[i + 1])) {
+            fprintf(stderr, "confh: bad option: %s\n", argv[i]);
             return 1;
         }
     read_substs(argv[2]);
@@ -209,6 +253,11 @@ static int substs(int argc, char **argv)
     if (!(out = fopen(argv[4], "w"))) { perror(argv[4]); return 1; }
     while ((l = getline_(in))) {
         line++;
+        drop = 0;
+        for (i = 5; i < argc; i += 1 + opt_args(argv[i]))
+            if (!strcmp(argv[i], "-d") && strstr(l, argv[i + 1])) drop = 1;
+        if (drop) continue;
+        l = replace_all(l, argc, argv);
         for (p = l; *p; p++) {
             struct answer *a = NULL;
             if (*p == '@') {
@@ -225,8 +274,9 @@ static int substs(int argc, char **argv)
             if (!a) putc(*p, out);
         }
         putc('\n', out);
-        for (i = 5; i < argc; i += 3)
-            if (strstr(l, argv[i + 1])) copy_file(argv[i + 2], out);
+        for (i = 5; i < argc; i += 1 + opt_args(argv[i]))
+            if (!strcmp(argv[i], "-r") && strstr(l, argv[i + 1]))
+                copy_file(argv[i + 2], out);
     }
     if (ferror(out) | fclose(out)) { perror(argv[4]); return 1; }
     fclose(in);
@@ -238,7 +288,8 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "-s")) return substs(argc, argv);
     if (argc != 4) {
         fprintf(stderr, "usage: confh TEMPLATE ANSWERS OUT\n"
-                        "       confh -s SUBSTS TEMPLATE OUT [-r TEXT FILE]...\n");
+                        "       confh -s SUBSTS TEMPLATE OUT"
+                        " [-r TEXT FILE | -e FROM TO | -d TEXT]...\n");
         return 1;
     }
     return undefs(argv);
