@@ -55,6 +55,31 @@ fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
     ]
 }
 
+/// Start a chroot run of the repository into `target` and read its console
+/// until a line containing `needle`; the rest of the console is returned.
+fn run_until(
+    e: &Env,
+    target: &Path,
+    needle: &str,
+) -> (
+    std::process::Child,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .args(run_args(e, repo(), target))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.unwrap().contains(needle) {
+            break;
+        }
+    }
+    (child, lines)
+}
+
 fn mounts_under(dir: &Path) -> Vec<String> {
     let canon = dir.canonicalize().unwrap_or(dir.to_path_buf());
     std::fs::read_to_string("/proc/self/mounts")
@@ -234,18 +259,7 @@ fn a_second_run_is_refused_and_ctrl_c_stops_the_guest_leaving_nothing_behind() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
     let target = t.path().join("t");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .args(run_args(&e, repo(), &target))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for l in lines.by_ref() {
-        if l.unwrap().contains("start build musl-1.2.3") {
-            break;
-        }
-    }
+    let (mut child, lines) = run_until(&e, &target, "start build musl-1.2.3");
     // A second run on the same target is refused, naming the first, and
     // changes nothing.
     let second = bootstrap(&run_args(&e, repo(), &target));
@@ -384,18 +398,7 @@ fn killing_the_host_tool_stops_the_guest_and_the_next_run_resumes() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
     let target = t.path().join("t");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .args(run_args(&e, repo(), &target))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for l in lines.by_ref() {
-        if l.unwrap().contains("start build musl-1.2.3") {
-            break;
-        }
-    }
+    let (mut child, _lines) = run_until(&e, &target, "start build musl-1.2.3");
     child.kill().unwrap(); // SIGKILL: no handler, no clean-up by the host
     child.wait().unwrap();
     // The guest goes with it: nothing keeps running in the target.

@@ -8,6 +8,7 @@ use anyhow::Result;
 use clap::Args;
 
 use bootstrap::guest::qemu;
+use bootstrap::model::config::Config;
 
 use super::{run_chroot, run_vm, Global, SeedArgs, SourceArgs};
 
@@ -33,7 +34,8 @@ pub struct RunArgs {
     /// Delete the target's previous run and start over (default: resume).
     #[arg(long)]
     pub fresh: bool,
-    /// Cores the build steps may use (exported to steps as JOBS).
+    /// Cores the build steps may use (exported to steps as JOBS) and, with
+    /// --qemu, the VM's CPUs [default: the settings file, else all cores]
     #[arg(short = 'j', long = "cores", value_name = "N")]
     pub jobs: Option<usize>,
     /// Seconds the guest may print nothing before it is stopped.
@@ -66,6 +68,21 @@ pub struct VmArgs {
     pub target_size: String,
     #[arg(long, value_enum, default_value = "auto")]
     pub accel: qemu::Accel,
+}
+
+impl RunArgs {
+    /// Cores for the build steps (JOBS) and the VM: `-j`, else the settings
+    /// file, else every core of this machine.
+    pub fn jobs(&self, config: &Config) -> usize {
+        self.jobs
+            .or(config.jobs)
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            })
+            .max(1)
+    }
 }
 
 pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {

@@ -47,11 +47,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         eprintln!("bootstrap: resuming the run in {}", root.display());
     }
     let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
-    let jobs = a.jobs.or(config.jobs).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let jobs = a.jobs(&config);
     let inputs = target::Inputs {
         project: &project,
         distfiles: &distfiles,

@@ -55,7 +55,7 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
         None => qemu::default_kernel()?,
     };
     let kexec_kernel = a.vm.kexec_kernel.clone().unwrap_or_else(|| kernel.clone());
-    let cores = a.jobs.unwrap_or(2).max(1) as u32;
+    let cores = a.jobs(&config) as u32;
     let inputs = target::Inputs {
         project: &project,
         distfiles: &distfiles,
