@@ -208,15 +208,9 @@ impl Interp<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kaem::expand::test_env as env;
     use crate::kaem::syntax::parse;
     use std::fs;
-
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn program_lookup_uses_script_path() {

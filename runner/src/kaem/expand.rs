@@ -37,17 +37,20 @@ pub fn expand_words(words: &[Word], env: &Env) -> Vec<String> {
         .collect()
 }
 
+/// An environment from literal pairs, for the interpreter's tests.
+#[cfg(test)]
+pub(crate) fn test_env(pairs: &[(&str, &str)]) -> Env {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kaem::syntax::parse;
-
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use test_env as env;
 
     fn lit(s: &str) -> Part {
         Part::Lit(s.into())

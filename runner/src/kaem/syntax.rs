@@ -365,16 +365,9 @@ pub fn parse(text: &str) -> Result<Vec<Command>, SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kaem::expand::{expand, expand_words, Env};
-
     // The parser is mostly observed through expansion: what matters is the
     // words a command ends up with.
-    fn env(pairs: &[(&str, &str)]) -> Env {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::kaem::expand::{expand, expand_words, test_env as env, Env};
 
     /// Parse and expand every command of `text` with `e`.
     fn words(text: &str, e: &Env) -> Vec<Vec<String>> {
