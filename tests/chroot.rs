@@ -80,6 +80,28 @@ fn run_until(
     (child, lines)
 }
 
+/// After a run was stopped during musl: no mount and no process is left in
+/// `target`, and the next run skips kit and starts musl again.
+fn left_nothing_and_resumes_at_musl(e: &Env, target: &Path) {
+    assert!(
+        mounts_under(target).is_empty(),
+        "{:?}",
+        mounts_under(target)
+    );
+    assert!(
+        processes_rooted_in(target).is_empty(),
+        "{:?}",
+        processes_rooted_in(target)
+    );
+    let o = bootstrap(&run_args(e, repo(), target));
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"),
+        "{out}"
+    );
+}
+
 fn mounts_under(dir: &Path) -> Vec<String> {
     let canon = dir.canonicalize().unwrap_or(dir.to_path_buf());
     std::fs::read_to_string("/proc/self/mounts")
@@ -292,24 +314,7 @@ fn a_second_run_is_refused_and_ctrl_c_stops_the_guest_leaving_nothing_behind() {
         )),
         "{err}"
     );
-    assert!(
-        mounts_under(&target).is_empty(),
-        "{:?}",
-        mounts_under(&target)
-    );
-    assert!(
-        processes_rooted_in(&target).is_empty(),
-        "{:?}",
-        processes_rooted_in(&target)
-    );
-
-    let o = bootstrap(&run_args(&e, repo(), &target));
-    let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}\n{err}");
-    assert!(
-        out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"),
-        "{out}"
-    );
+    left_nothing_and_resumes_at_musl(&e, &target);
 }
 
 #[test]
@@ -406,18 +411,5 @@ fn killing_the_host_tool_stops_the_guest_and_the_next_run_resumes() {
     while !processes_rooted_in(&target).is_empty() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    assert!(
-        processes_rooted_in(&target).is_empty(),
-        "{:?}",
-        processes_rooted_in(&target)
-    );
-    assert!(mounts_under(&target).is_empty());
-
-    let o = bootstrap(&run_args(&e, repo(), &target));
-    let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}\n{err}");
-    assert!(
-        out.contains("skip kit (already completed)") && out.contains("start build musl-1.2.3"),
-        "{out}"
-    );
+    left_nothing_and_resumes_at_musl(&e, &target);
 }
