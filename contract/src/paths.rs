@@ -14,6 +14,9 @@ pub const SEED: &str = "/bootstrap/seed";
 pub const GCC_SEED: &str = "/bootstrap/seed/gcc";
 /// Tools the early steps install for the later ones; on every step's PATH.
 pub const BIN: &str = "/bootstrap/bin";
+/// Shell helpers shared by every stage: the project's `sysglobal/`, e.g.
+/// `unpack.sh`, which a step that unpacks its own sources starts with.
+pub const LIB: &str = "/bootstrap/lib";
 /// The per-stage plan files.
 pub const PLAN: &str = "/bootstrap/plan";
 pub const RECIPES: &str = "/bootstrap/recipes";
@@ -44,6 +47,13 @@ pub const MODULES: &str = "/bootstrap/modules";
 /// The step list of a stage ([`crate::plan::parse_steps`]).
 pub fn steps(stage: &str) -> String {
     format!("{PLAN}/{stage}.steps")
+}
+
+/// What step `name` of `stage` unpacks and patches in the guest, for
+/// `LIB/unpack.sh` ([`crate::plan::render_sources`]); written only for
+/// steps whose recipe says `unpack = "guest"`.
+pub fn sources_list(stage: &str, name: &str) -> String {
+    format!("{PLAN}/{stage}-sources/{name}")
 }
 
 /// The base environment of a stage's steps ([`crate::plan::parse_env`]).
@@ -112,6 +122,10 @@ mod tests {
     fn paths() {
         assert_eq!(steps("sysa"), "/bootstrap/plan/sysa.steps");
         assert_eq!(env("sysb"), "/bootstrap/plan/sysb.env");
+        assert_eq!(
+            sources_list("sysa", "sed"),
+            "/bootstrap/plan/sysa-sources/sed"
+        );
         assert_eq!(recipe("sysa", "musl"), "/bootstrap/recipes/sysa/musl");
         assert_eq!(recipes("sysc"), "/bootstrap/recipes/sysc");
         assert_eq!(src("a"), "/bootstrap/src/a");
@@ -132,6 +146,7 @@ mod tests {
             SEED,
             GCC_SEED,
             BIN,
+            LIB,
             PLAN,
             RECIPES,
             DISTFILES,

@@ -322,9 +322,89 @@ pub fn render_env(vars: &[(String, String)]) -> Result<String, LineError> {
     Ok(text)
 }
 
+/// One source a step unpacks in the guest: the distfile, where its tree
+/// goes below `SRC` ("." for `SRC` itself), and the tarball inside it that
+/// holds the tree, if any (relative to its top directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestSource {
+    pub file: String,
+    pub dir: String,
+    pub inner: Option<String>,
+}
+
+/// The list `LIB/unpack.sh` reads ([`crate::paths::sources_list`]), in order:
+///
+/// ```text
+/// source <distfile> <dir> [<inner>]
+/// patch <path relative to RECIPE>
+/// ```
+///
+/// A shell reads it with `read`, so no field may be empty or hold blanks,
+/// and every path must stay relative and free of `..`.
+pub fn render_sources(sources: &[GuestSource], patches: &[String]) -> Result<String, LineError> {
+    let plain = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('/')
+            && !p.contains(|c: char| c.is_whitespace())
+            && p.split('/').all(|c| c != "..")
+    };
+    let mut text = String::new();
+    let mut n = 0;
+    for s in sources {
+        n += 1;
+        let fields = [Some(&s.file), Some(&s.dir), s.inner.as_ref()];
+        if let Some(bad) = fields.into_iter().flatten().find(|f| !plain(f)) {
+            return err(n, format!("'{bad}' is not a plain relative path"));
+        }
+        text.push_str(&format!("source {} {}", s.file, s.dir));
+        if let Some(i) = &s.inner {
+            text.push_str(&format!(" {i}"));
+        }
+        text.push('\n');
+    }
+    for p in patches {
+        n += 1;
+        if !plain(p) {
+            return err(n, format!("'{p}' is not a plain relative path"));
+        }
+        text.push_str(&format!("patch {p}\n"));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_list_renders_in_order_and_refuses_unsafe_paths() {
+        let src = |file: &str, dir: &str, inner: Option<&str>| GuestSource {
+            file: file.into(),
+            dir: dir.into(),
+            inner: inner.map(String::from),
+        };
+        let text = render_sources(
+            &[
+                src("gcc.orig.tar.gz", ".", Some("gcc-dfsg.tar.xz")),
+                src("gmp.tar.xz", "gmp", None),
+            ],
+            &["patches/01-a.patch".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "source gcc.orig.tar.gz . gcc-dfsg.tar.xz\nsource gmp.tar.xz gmp\npatch patches/01-a.patch\n"
+        );
+        for bad in ["../x", "/abs", "a b", "", "a/../../b"] {
+            assert!(
+                render_sources(&[src("f.tar", bad, None)], &[]).is_err(),
+                "{bad:?}"
+            );
+            assert!(render_sources(&[], &[bad.into()]).is_err(), "{bad:?}");
+        }
+        let e = render_sources(&[src("f.tar", ".", None)], &["p q".into()]).unwrap_err();
+        assert_eq!(e.line, 2);
+    }
 
     fn line_of(text: &str) -> usize {
         parse_steps(text).unwrap_err().line

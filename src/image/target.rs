@@ -171,6 +171,13 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
     fsutil::remove_any(&at(paths::SEED))?;
     fsutil::copy_tree(&in_root(inputs.seed, paths::SEED), &at(paths::SEED))?;
 
+    // Shared helpers: replaced every time, like the recipes.
+    fsutil::remove_any(&at(paths::LIB))?;
+    let global = project.root.join("sysglobal");
+    if global.is_dir() {
+        fsutil::copy_tree(&global, &at(paths::LIB))?;
+    }
+
     fs::create_dir_all(at(paths::PLAN))?;
     let mut wanted_files = BTreeSet::new();
     for (stage, steps) in stages {
@@ -186,6 +193,9 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         let recipes = at(&paths::recipes(stage));
         fsutil::remove_any(&recipes)?;
         fs::create_dir_all(&recipes)?;
+        let lists = at(&paths::sources_list(stage, "x"));
+        let lists = lists.parent().expect("a file path");
+        fsutil::remove_any(lists)?;
         let improve = project.root.join(stage).join("improve");
         if improve.is_dir() {
             fsutil::copy_tree(&improve, &recipes.join("improve"))?;
@@ -200,8 +210,14 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
             }
             let src = at(&paths::src(&step.name));
             fsutil::remove_any(&src)?;
-            // Done already, or the step unpacks its own sources in the guest.
-            if done.contains(&(stage.to_string(), step.name.clone())) || r.unpack == Unpack::Guest {
+            if done.contains(&(stage.to_string(), step.name.clone())) {
+                continue;
+            }
+            if r.unpack == Unpack::Guest {
+                let list = at(&paths::sources_list(stage, &step.name));
+                fs::create_dir_all(lists)?;
+                fsutil::write_atomic(&list, guest_sources(r)?.as_bytes())
+                    .with_context(|| format!("writing the source list of step {}", step.name))?;
                 continue;
             }
             lay_sources(inputs, r, &src)
@@ -253,6 +269,31 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
 
 /// Unpack a recipe's sources into `src` and apply its patches. One source:
 /// `src` is its tree; several: each in `src/<file name without .tar.*>`.
+/// What `LIB/unpack.sh` unpacks and patches for `r`, in the host's order
+/// (the same plan and patches [`prepare_recipe`] follows).
+fn guest_sources(r: &Recipe) -> Result<String> {
+    let sources: Vec<plan::GuestSource> = r
+        .unpack_plan()
+        .into_iter()
+        .map(|(s, dir)| plan::GuestSource {
+            file: s.file.clone(),
+            dir: if dir.is_empty() { ".".into() } else { dir },
+            inner: s.inner.clone(),
+        })
+        .collect();
+    let mut patches = Vec::new();
+    for p in r.patches()? {
+        let rel = p.strip_prefix(&r.dir).unwrap_or(&p);
+        patches.push(rel.to_string_lossy().into_owned());
+    }
+    let text = plan::render_sources(&sources, &patches)
+        .map_err(|e| anyhow::anyhow!("{}: {}", r.dir.join("recipe.toml").display(), e.msg))?;
+    Ok(format!(
+        "# written by bootstrap from the recipe; read by {}/unpack.sh\n{text}",
+        paths::LIB
+    ))
+}
+
 fn lay_sources(inputs: &Inputs, r: &Recipe, src: &Path) -> Result<()> {
     fs::create_dir_all(inputs.work)?;
     let log = inputs.work.join("patch.log");
@@ -527,9 +568,12 @@ mod tests {
         w("sysa/seed/config.h", b"");
         w(
             "sysa/pkg/recipe.toml",
-            b"script = \"build.kaem\"\nunpack = \"guest\"\n\n[[source]]\nfile = \"pkg.tar.gz\"\ndebian = \"pool/main/p/pkg.tar.gz\"\n",
+            b"script = \"build.sh\"\ninterpreter = \"/bin/sh\"\nunpack = \"guest\"\n\n[[source]]\nfile = \"pkg.tar.gz\"\ndebian = \"pool/main/p/pkg.tar.gz\"\n",
         );
-        w("sysa/pkg/build.kaem", b"echo\n");
+        w("sysa/pkg/build.sh", b". /bootstrap/lib/unpack.sh\n");
+        w("sysa/pkg/patches/02-b.patch", b"");
+        w("sysa/pkg/patches/01-a.patch", b"");
+        w("sysglobal/unpack.sh", b"# shared\n");
         w(
             "SHA256SUMS.sources",
             format!("{hex}  pkg.tar.gz\n").as_bytes(),
@@ -564,7 +608,28 @@ mod tests {
             fs::read_to_string(root.join("bootstrap/distfiles/SHA256SUMS")).unwrap(),
             format!("{hex}  pkg.tar.gz\n")
         );
-        assert!(root.join("bootstrap/recipes/sysa/pkg/build.kaem").is_file());
+        assert!(root.join("bootstrap/recipes/sysa/pkg/build.sh").is_file());
+        // What the guest unpacks and patches, in the host's order.
+        let list = fs::read_to_string(root.join("bootstrap/plan/sysa-sources/pkg")).unwrap();
+        let body: Vec<&str> = list.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            body,
+            [
+                "source pkg.tar.gz .",
+                "patch patches/01-a.patch",
+                "patch patches/02-b.patch"
+            ]
+        );
+        assert_eq!(
+            fs::read(root.join("bootstrap/lib/unpack.sh")).unwrap(),
+            b"# shared\n"
+        );
+        // Once the step is done, its list goes: nothing is unpacked again.
+        fs::create_dir_all(in_root(&root, paths::STATE)).unwrap();
+        fs::write(in_root(&root, paths::COMPLETED), "sysa pkg\n").unwrap();
+        let steps: Vec<&Step> = project.manifest.stages[0].steps.iter().collect();
+        lay(&root, &inputs, &[("sysa", steps)]).unwrap();
+        assert!(!root.join("bootstrap/plan/sysa-sources/pkg").exists());
     }
 
     #[test]

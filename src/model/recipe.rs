@@ -178,7 +178,21 @@ impl Recipe {
             None | Some(("host", _)) => Unpack::Host,
             Some(("guest", span)) => {
                 if raw.source.is_empty() {
-                    diags.push(source.at(span, "unpack = \"guest\" needs a [[source]] to unpack"));
+                    diags.push(source.at(
+                        span.clone(),
+                        "unpack = \"guest\" needs a [[source]] to unpack",
+                    ));
+                }
+                // The script sources unpack.sh, which kaem cannot.
+                if raw
+                    .interpreter
+                    .as_ref()
+                    .is_none_or(|i| i.get_ref() == "kaem")
+                {
+                    diags.push(source.at(
+                        span,
+                        "unpack = \"guest\" needs a shell interpreter (e.g. interpreter = \"/bin/sh\"): the script starts with `. /bootstrap/lib/unpack.sh`",
+                    ));
                 }
                 Unpack::Guest
             }
@@ -353,6 +367,32 @@ impl Recipe {
             .collect())
     }
 
+    /// Each source with the directory its tree goes to, relative to the
+    /// recipe's tree ("" for the tree itself), in unpack order: with one
+    /// source it is the tree; with `into`, the tree first, then the sources
+    /// going into it; otherwise each source in a directory named after its
+    /// file (without `.tar.*`). The host and the guest's unpack.sh both follow
+    /// this plan.
+    pub fn unpack_plan(&self) -> Vec<(&SourceFile, String)> {
+        match &self.sources[..] {
+            [one] => vec![(one, String::new())],
+            all if all.iter().any(|s| s.into.is_some()) => {
+                let tree = all.iter().filter(|s| s.into.is_none());
+                let nested = all.iter().filter_map(|s| Some((s, s.into.clone()?)));
+                tree.map(|s| (s, String::new())).chain(nested).collect()
+            }
+            many => many
+                .iter()
+                .map(|s| {
+                    (
+                        s,
+                        s.file.split(".tar").next().unwrap_or(&s.file).to_string(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
     /// The span-less line of the `script` key, or the top of the file.
     pub fn script_line(&self) -> usize {
         self.source
@@ -516,11 +556,18 @@ into = "b"
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(r.unwrap().unpack, Unpack::Host);
         let (r, errs) = load(
-            &format!("script = \"b\"\nunpack = \"guest\"\n{src}"),
+            &format!("script = \"b\"\ninterpreter = \"/bin/sh\"\nunpack = \"guest\"\n{src}"),
             &["b"],
         );
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(r.unwrap().unpack, Unpack::Guest);
+        // kaem cannot source unpack.sh
+        let (_, errs) = load(
+            &format!("script = \"b\"\nunpack = \"guest\"\n{src}"),
+            &["b"],
+        );
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("needs a shell interpreter"), "{errs:?}");
         let (r, errs) = load(&format!("script = \"b\"\nunpack = \"host\"\n{src}"), &["b"]);
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(r.unwrap().unpack, Unpack::Host);
@@ -534,7 +581,10 @@ into = "b"
             errs[0].starts_with("R/recipe.toml:2:10: unpack is \"host\" or \"guest\", not 'vm'"),
             "{errs:?}"
         );
-        let (_, errs) = load("script = \"b\"\nunpack = \"guest\"\n", &["b"]);
+        let (_, errs) = load(
+            "script = \"b\"\ninterpreter = \"/bin/sh\"\nunpack = \"guest\"\n",
+            &["b"],
+        );
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert!(errs[0].contains("needs a [[source]]"), "{errs:?}");
     }

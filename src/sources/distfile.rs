@@ -67,28 +67,15 @@ pub fn unpack_sources(
     recipe: &Recipe,
     dest: &Path,
 ) -> Result<()> {
-    let nested = recipe.sources.iter().any(|s| s.into.is_some());
-    match &recipe.sources[..] {
-        [] => {}
-        [one] => unpack_source(project, distfiles, one, dest)?,
-        all if nested => {
-            // The tree first (the loader checked there is exactly one).
-            for s in all.iter().filter(|s| s.into.is_none()) {
-                unpack_source(project, distfiles, s, dest)?;
-            }
-            for s in all {
-                if let Some(into) = &s.into {
-                    unpack_source(project, distfiles, s, &dest.join(into))?;
-                }
-            }
-        }
-        many => {
-            std::fs::create_dir_all(dest)?;
-            for s in many {
-                let stem = s.file.split(".tar").next().unwrap_or(&s.file);
-                unpack_source(project, distfiles, s, &dest.join(stem))?;
-            }
-        }
+    for (s, into) in recipe.unpack_plan() {
+        let to = if into.is_empty() {
+            dest.to_path_buf()
+        } else {
+            let to = dest.join(&into);
+            std::fs::create_dir_all(to.parent().unwrap_or(dest))?;
+            to
+        };
+        unpack_source(project, distfiles, s, &to)?;
     }
     Ok(())
 }
