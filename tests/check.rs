@@ -182,7 +182,8 @@ fn once_a_step_unpacks_in_the_guest_later_steps_must_too() {
     // leaves its unpacking to the host: refused. "nosrc" has nothing to unpack.
     let pkg = proj.join("sysa/pkg/recipe.toml");
     let r = std::fs::read_to_string(&pkg).unwrap();
-    std::fs::write(&pkg, r.replacen("script", "unpack = \"guest\"\nscript", 1)).unwrap();
+    let guest = "unpack = \"guest\"\ninterpreter = \"/bin/sh\"\n";
+    std::fs::write(&pkg, r.replacen("script", &format!("{guest}script"), 1)).unwrap();
     for name in ["later", "nosrc"] {
         let d = proj.join("sysa").join(name);
         std::fs::create_dir_all(&d).unwrap();
@@ -215,7 +216,16 @@ fn once_a_step_unpacks_in_the_guest_later_steps_must_too() {
     // With unpack = "guest" on later too, the project is consistent.
     let l = proj.join("sysa/later/recipe.toml");
     let r = std::fs::read_to_string(&l).unwrap();
-    std::fs::write(&l, format!("unpack = \"guest\"\n{r}")).unwrap();
+    std::fs::write(&l, format!("{guest}{r}")).unwrap();
+    // ... once the guest's unpacking helper is there.
+    let (ok, out, err) = check(&proj);
+    assert!(!ok, "{out}\n{err}");
+    assert!(
+        err.contains("sysglobal/unpack.sh (the guest's unpacking)"),
+        "{err}"
+    );
+    std::fs::create_dir_all(proj.join("sysglobal")).unwrap();
+    std::fs::write(proj.join("sysglobal/unpack.sh"), "# unpacks\n").unwrap();
     let (ok, out, err) = check(&proj);
     assert!(ok, "{out}\n{err}");
 }

@@ -127,6 +127,18 @@ impl Project {
 
         check_sources(&recipes, &sums, &mut diags);
         check_unpack_order(&manifest, &recipes, &mut diags);
+        let helper = root.join("sysglobal/unpack.sh");
+        if let Some(r) = recipes.values().find(|r| r.unpack == Unpack::Guest) {
+            if !helper.is_file() {
+                diags.push(r.source.at_line(
+                    1,
+                    format!(
+                        "unpack = \"guest\" needs {} (the guest's unpacking)",
+                        helper.display()
+                    ),
+                ));
+            }
+        }
         check_unused_dirs(root, &recipes, &mut diags);
 
         if !diags.is_empty() {
