@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::cache::CacheArgs;
 use commands::check::CheckArgs;
 use commands::fetch::FetchArgs;
 use commands::gcc_seed::GccSeedArgs;
@@ -47,6 +48,8 @@ enum Command {
     Run(RunArgs),
     /// Compare a target's install records with SHA256SUMS.pkgs or another target.
     Verify(VerifyArgs),
+    /// See and prune the step cache that runs restore built steps from.
+    Cache(CacheArgs),
     /// Build (or find in the cache) gcc-seed, the kernel's compiler; prints
     /// its directory. Maintenance: `run` does not use it yet.
     #[command(hide = true)]
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Initramfs(a) => commands::initramfs::run(&g, a),
         Command::Run(a) => commands::run::run(&g, a),
         Command::Verify(a) => commands::verify::run(&g, a),
+        Command::Cache(a) => commands::cache::run(a),
         Command::GccSeed(a) => commands::gcc_seed::run(&g, a),
     };
     result.unwrap_or_else(|e| {

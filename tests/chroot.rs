@@ -45,6 +45,7 @@ fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
         path_str(proj),
         "run",
         "--chroot",
+        "--no-cache",
         "--target",
         path_str(target),
         "--distfiles",
@@ -412,4 +413,101 @@ fn killing_the_host_tool_stops_the_guest_and_the_next_run_resumes() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     left_nothing_and_resumes_at_musl(&e, &target);
+}
+
+#[test]
+fn a_rerun_restores_every_step_from_the_cache_and_a_changed_recipe_rebuilds_from_it() {
+    let Some(e) = env() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    keep_steps(
+        &proj,
+        "sysa",
+        &[
+            "kit",
+            "musl-1.2.3",
+            "tcc-stage1",
+            "tcc-stage2",
+            "check-toolchain",
+            "make-4.3",
+            "check-make",
+        ],
+    );
+    let cache = t.path().join("cache");
+    let run = |target: &Path| {
+        let mut args: Vec<&str> = run_args(&e, &proj, target)
+            .into_iter()
+            .filter(|a| *a != "--no-cache")
+            .collect();
+        args.extend(["--cache", path_str(&cache)]);
+        let t0 = std::time::Instant::now();
+        let o = bootstrap(&args);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{out}\n{err}");
+        (out, err, t0.elapsed())
+    };
+    let (_, err, first) = run(&t.path().join("t1"));
+    assert!(err.contains("8 steps stored in the step cache"), "{err}");
+
+    // A new target: every step restored, none built, same records.
+    let t2 = t.path().join("t2");
+    let (out, err, again) = run(&t2);
+    assert!(
+        err.contains("8 steps restored from the step cache"),
+        "{err}"
+    );
+    assert!(!out.contains("] start "), "{out}");
+    eprintln!(
+        "step cache: a re-run restoring every step took {:.2} of the first run's time ({:.1} s / {:.1} s)",
+        again.as_secs_f64() / first.as_secs_f64(),
+        again.as_secs_f64(),
+        first.as_secs_f64()
+    );
+    let v = bootstrap(&[
+        "-C",
+        path_str(&proj),
+        "verify",
+        "--target",
+        path_str(&t2),
+        "--against",
+        path_str(&t.path().join("t1")),
+    ]);
+    let (vout, verr) = text(&v);
+    assert!(v.status.success(), "{vout}\n{verr}");
+    assert!(vout.contains("8 of 8 steps were restored"), "{vout}");
+    // The restored compiler works.
+    std::fs::write(t2.join("tmp/r.c"), "int main(void){return 7;}\n").unwrap();
+    let cc = Command::new("chroot")
+        .arg(&t2)
+        .args(["/usr/bin/cc", "-o", "/tmp/r", "/tmp/r.c"])
+        .status()
+        .unwrap();
+    assert!(cc.success());
+    let r = Command::new("chroot")
+        .arg(&t2)
+        .arg("/tmp/r")
+        .status()
+        .unwrap();
+    assert_eq!(r.code(), Some(7));
+
+    // The last sysa recipe changed: it and the steps after it are built,
+    // nothing before it.
+    let script = proj.join("sysa/make-4.3/build.kaem");
+    let mut s = std::fs::read_to_string(&script).unwrap();
+    s.push_str("# changed\n");
+    std::fs::write(&script, s).unwrap();
+    let (out, err, _) = run(&t.path().join("t3"));
+    assert!(
+        err.contains("5 steps restored from the step cache"),
+        "{err}"
+    );
+    for built in [
+        "build make-4.3",
+        "improve check-make",
+        "improve check-system",
+    ] {
+        assert!(out.contains(&format!("] start {built}")), "{built}:\n{out}");
+    }
+    assert_eq!(out.matches("] start ").count(), 3, "{out}");
+    assert!(err.contains("3 steps stored in the step cache"), "{err}");
 }

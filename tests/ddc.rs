@@ -38,6 +38,7 @@ fn gcc_and_clang_seeds_differ_but_build_identical_systems() {
             path_str(repo),
             "run",
             "--chroot",
+            "--no-cache",
             "--target",
             path_str(&target),
             "--seed-cc",

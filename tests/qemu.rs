@@ -72,6 +72,7 @@ fn run_qemu(e: &Env, proj: &Path, target: &Path, extra: &[&str]) -> std::process
         path_str(proj),
         "run",
         "--qemu",
+        "--no-cache",
         "--accel",
         "tcg",
         "--kernel",

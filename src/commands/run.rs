@@ -38,6 +38,13 @@ pub struct RunArgs {
     /// --qemu, the VM's CPUs [default: the settings file, else all cores]
     #[arg(short = 'j', long = "cores", value_name = "N")]
     pub jobs: Option<usize>,
+    /// Build every step for real: restore nothing from the step cache and
+    /// store nothing in it.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// The step cache [default: $XDG_CACHE_HOME/bootstrap/steps]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
     /// Seconds the guest may print nothing before it is stopped.
     #[arg(long, default_value_t = 1800, value_name = "SECS")]
     pub silence_timeout: u64,

@@ -9,6 +9,7 @@ use anyhow::{bail, Result};
 use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::timing::Timings;
 use bootstrap::guest::{chroot, interrupt};
+use bootstrap::image::step_cache::{self, StepCache};
 use bootstrap::image::target::{self, Marker};
 use bootstrap::model::stages::{self, Mode, Place};
 use bootstrap::seed;
@@ -57,7 +58,49 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         jobs,
         work: &work,
     };
+    let keyed = step_cache::keys(&project, &stages, &marker.seed_id, &runner)?;
+    let cache = match a.no_cache {
+        true => None,
+        false => Some(StepCache::open(a.cache.as_deref())?),
+    };
+    if let Some(c) = &cache {
+        let n = c.restore_prefix(&root, &keyed)?;
+        if n > 0 {
+            eprintln!(
+                "bootstrap: {n} step{} restored from the step cache {} (--no-cache builds them)",
+                if n == 1 { "" } else { "s" },
+                c.dir.display()
+            );
+        }
+    }
+    let stale = step_cache::stale(&root, &keyed)?;
+    if !stale.is_empty() {
+        eprintln!(
+            "bootstrap: warning: changed since they were built, kept as they are by this resume: {} (--fresh rebuilds)",
+            stale.join(", ")
+        );
+    }
     target::lay(&root, &inputs, &stages)?;
+    // Whatever happens in the guest, the steps it completed are noted (and
+    // cached) once it has stopped; a cache that fails only warns.
+    let before = target::completed(&root)?;
+    let after = || {
+        let r = step_cache::record_keys(&root, &keyed, &before).and_then(|()| {
+            let Some(c) = &cache else { return Ok(()) };
+            let n = c.store_completed(&root, &keyed)?;
+            if n > 0 {
+                eprintln!(
+                    "bootstrap: {n} step{} stored in the step cache {}",
+                    if n == 1 { "" } else { "s" },
+                    c.dir.display()
+                );
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            eprintln!("bootstrap: warning: step cache: {e:#}");
+        }
+    };
 
     interrupt::install_handler()?;
     let logs = in_root(&root, paths::LOGS);
@@ -78,6 +121,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         let w = supervise::supervise(chroot::runner_command(&root, stage)?, &opts)?;
         timings.steps.extend(w.timings.steps.iter().cloned());
         if w.outcome != Outcome::Done {
+            after();
             report_timings(&timings, &logs.join("timing.json"));
             let host_log = |guest: &str| {
                 let p = in_root(&root, guest);
@@ -97,6 +141,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
             ));
         }
     }
+    after();
     report_timings(&timings, &logs.join("timing.json"));
     println!(
         "bootstrap: finished in {}; check it with `bootstrap verify --target {}`",

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 
 use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::{interrupt, qemu};
+use bootstrap::image::step_cache::{self, StepCache};
 use bootstrap::image::target::{self, Marker};
 use bootstrap::image::{disk, initramfs, kmod};
 use bootstrap::model::stages::{self, Mode, Place};
@@ -46,7 +47,7 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     Marker {
         mode: mode.as_str().into(),
         seed_cc: a.seed.seed_cc.clone(),
-        seed_id,
+        seed_id: seed_id.clone(),
     }
     .write(root)?;
     let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
@@ -68,6 +69,22 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
 
     let iroot = work.join("initramfs-root");
     fsutil::remove_any(&iroot)?;
+    // The steps in RAM that a chroot run has cached go into the seed as
+    // done (QEMU runs restore from the cache but do not fill it yet: their
+    // results are on the guest's disk). Never for bare metal: building on
+    // the machine itself is the point there.
+    if mode == Mode::Qemu && !a.no_cache {
+        let cache = StepCache::open(a.cache.as_deref())?;
+        let keyed = step_cache::keys(&project, &ram, &seed_id, &runner)?;
+        let n = cache.restore_prefix(&iroot, &keyed)?;
+        if n > 0 {
+            eprintln!(
+                "bootstrap: {n} step{} restored from the step cache {} (--no-cache builds them)",
+                if n == 1 { "" } else { "s" },
+                cache.dir.display()
+            );
+        }
+    }
     target::lay(&iroot, &inputs, &ram)?;
     let kexec_to = in_root(&iroot, paths::KEXEC_KERNEL);
     std::fs::create_dir_all(kexec_to.parent().expect("a directory"))?;

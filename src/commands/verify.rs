@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use bootstrap::image::target;
+use bootstrap::image::{step_cache, target};
 use bootstrap::model::stages::Mode;
 use bootstrap::records;
 use bootstrap::util::fsutil;
@@ -79,6 +79,16 @@ pub fn run(g: &Global, a: &VerifyArgs) -> Result<ExitCode> {
         expected
     };
     diffs.extend(records::compare(&expected, &actual));
+    // Restored steps prove only that the cache holds what was pinned.
+    let restored = step_cache::restored(&target_dir)?;
+    if !restored.is_empty() {
+        println!(
+            "verify: {} of {} steps were restored from the step cache, not built in this target (listed in {}); `run --no-cache --fresh` builds them all",
+            restored.len(),
+            target::completed(&target_dir)?.len(),
+            bootstrap::util::in_root(&target_dir, step_cache::RESTORED).display()
+        );
+    }
     if diffs.is_empty() {
         println!(
             "verify: identical: {} steps, {} files compared",

@@ -151,10 +151,12 @@ pub fn build(project: &Project, distfiles: &Path, cc: &str, work: &Path, out: &P
     Ok(())
 }
 
-/// A seed tree (`bootstrap/seed/...`) for `cc`, built into
-/// `work/seed-<id>` unless one with the same id is there already: the id
-/// hashes every input, so a cached seed is the seed these inputs give.
-/// Returns the tree and its full id.
+/// A seed tree (`bootstrap/seed/...`) for `cc`, built unless one with the
+/// same id is cached already: the id hashes every input, so a cached seed
+/// is the seed these inputs give. Seeds are shared by every target of this
+/// user (`$XDG_CACHE_HOME/bootstrap/seeds/tcc-<id>`; below `work` without a
+/// cache directory) and put there whole or not at all (built beside it,
+/// then renamed). Returns the tree and its full id.
 pub fn cached(
     project: &Project,
     distfiles: &Path,
@@ -162,11 +164,23 @@ pub fn cached(
     work: &Path,
 ) -> Result<(PathBuf, String)> {
     let id = seed_id(project, cc)?;
-    let out = work.join(format!("seed-{}", &id[..16]));
+    let seeds = crate::util::cache_dir()
+        .map(|c| c.join("seeds"))
+        .unwrap_or_else(|_| work.to_path_buf());
+    let out = seeds.join(format!("tcc-{}", &id[..16]));
     if !in_root(&out, paths::SEED).join("bin/tcc").is_file() {
         eprintln!("bootstrap: building tcc-seed with {cc}");
-        let _ = fs::remove_dir_all(&out);
-        build(project, distfiles, cc, &work.join("seed-build"), &out)?;
+        fs::create_dir_all(&seeds).with_context(|| seeds.display().to_string())?;
+        let tmp = seeds.join(format!(".tcc-{}-{}", &id[..16], std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let built = build(project, distfiles, cc, &work.join("seed-build"), &tmp).and_then(|()| {
+            let _ = fs::remove_dir_all(&out);
+            fs::rename(&tmp, &out).with_context(|| out.display().to_string())
+        });
+        if built.is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        built?;
     }
     Ok((out, id))
 }
