@@ -5,8 +5,8 @@
 # directory (no build path in the binary), and linked. parse.c is the one
 # the tarball ships (byacc's output), not regenerated: there is no yacc.
 set -eux
-# -D_BSD_SOURCE: configure adds it to CPPFLAGS on linux-musl (for
-# random/srandom and fileno among others); -lm as configure found it.
+# The flags of the configure run: CPPFLAGS gets -D_BSD_SOURCE (what its
+# feature-macro test chose for linux-musl), LIBS -lm.
 cc="cc -DHAVE_CONFIG_H -D_BSD_SOURCE"
 kit=/bootstrap/bin/kit
 b=$BUILDDIR
