@@ -4,7 +4,7 @@
 # read and printf, never by sed): s with &, \1 and flags, other delimiters,
 # -n/p, several -e, -f, addresses and ranges, d, y, the hold space, N/D/P,
 # a/i/c, = and w, -i (with a backup, per file, keeping the mode), -E,
-# bracket classes, escapes in replacements, q/Q exit codes, stdin, a 1 MiB
+# bracket classes, escapes in replacements, q/Q exit codes, stdin, a 1.25 MiB
 # line and 40000 lines. A gnulib header rule run with sed on sed's own
 # stdio.in.h must give what confh gave from the same answers. Bad scripts
 # are refused with GNU sed's exit codes, before any input is read.
@@ -401,7 +401,7 @@ EOF
 if sed -i 's/a/b' f3; then echo "sed -i ran a bad script"; exit 1; fi
 $kit cmp exp.f34 f3
 
-# a large input: 40000 lines and one line of 1 MiB, with the expected
+# a large input: 40000 lines and one line of 1.25 MiB, with the expected
 # output built by the shell alongside
 set +x
 i=1
