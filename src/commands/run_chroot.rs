@@ -81,24 +81,29 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         );
     }
     target::lay(&root, &inputs, &stages)?;
-    // Whatever happens in the guest, the steps it completed are noted (and
-    // cached) once it has stopped; a cache that fails only warns.
+    // Each step the guest completes is noted and cached at once (a later
+    // step may replace its files), and again once the guest has stopped,
+    // whatever happened; a cache that fails only warns.
     let before = target::completed(&root)?;
-    let after = || {
-        let r = step_cache::record_keys(&root, &keyed, &before).and_then(|()| {
-            let Some(c) = &cache else { return Ok(()) };
-            let n = c.store_completed(&root, &keyed)?;
-            if n > 0 {
-                eprintln!(
-                    "bootstrap: {n} step{} stored in the step cache {}",
-                    if n == 1 { "" } else { "s" },
-                    c.dir.display()
-                );
-            }
-            Ok(())
+    let stored = std::cell::Cell::new(0);
+    let note = || {
+        let r = step_cache::record_keys(&root, &keyed, &before).and_then(|()| match &cache {
+            Some(c) => c.store_completed(&root, &keyed),
+            None => Ok(0),
         });
-        if let Err(e) = r {
-            eprintln!("bootstrap: warning: step cache: {e:#}");
+        match r {
+            Ok(n) => stored.set(stored.get() + n),
+            Err(e) => eprintln!("bootstrap: warning: step cache: {e:#}"),
+        }
+    };
+    let after = || {
+        note();
+        if let (Some(c), n @ 1..) = (&cache, stored.get()) {
+            eprintln!(
+                "bootstrap: {n} step{} stored in the step cache {}",
+                if n == 1 { "" } else { "s" },
+                c.dir.display()
+            );
         }
     };
 
@@ -117,6 +122,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
             silence: Duration::from_secs(a.silence_timeout),
             interrupted: &interrupt::interrupted,
             sweep_orphans: true,
+            on_ok: Some(&|_, _| note()),
         };
         let w = supervise::supervise(chroot::runner_command(&root, stage)?, &opts)?;
         timings.steps.extend(w.timings.steps.iter().cloned());

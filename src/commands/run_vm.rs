@@ -259,6 +259,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         silence: Duration::from_secs(a.silence_timeout),
         interrupted: &interrupt::interrupted,
         sweep_orphans: false,
+        on_ok: None,
     };
     let w = supervise::supervise(vm.command(), &opts)?;
     report_timings(&w.timings, &root.join("timing.json"));

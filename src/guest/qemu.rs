@@ -188,6 +188,7 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
         silence: Duration::from_secs(20),
         interrupted: &|| false,
         sweep_orphans: false,
+        on_ok: None,
     };
     let w = supervise::supervise(vm.command(), &opts)?;
     Ok(w.outcome == Outcome::Done)

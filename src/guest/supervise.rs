@@ -72,6 +72,9 @@ pub struct Watch {
 }
 
 /// How to watch a guest.
+/// See [`Options::on_ok`].
+pub type OnOk<'a> = dyn Fn(&str, &str) + 'a;
+
 pub struct Options<'a> {
     /// The console log; lines are appended.
     pub log: &'a Path,
@@ -83,6 +86,10 @@ pub struct Options<'a> {
     /// this process (it must be a child subreaper, see `chroot_run`). Only
     /// for a host process that supervises one guest at a time.
     pub sweep_orphans: bool,
+    /// Called with a step's stage and name as soon as the guest reports it
+    /// completed (the step cache stores it before a later step can replace
+    /// its files).
+    pub on_ok: Option<&'a OnOk<'a>>,
 }
 
 enum Line {
@@ -131,7 +138,7 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => {
                 last = Instant::now();
-                take(line, &mut w, &mut decided, &mut tail, &mut logf);
+                take(line, &mut w, &mut decided, &mut tail, &mut logf, opts);
             }
             // Both pipes closed: the guest (and all that shared its
             // output) is gone.
@@ -178,7 +185,7 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
                 kill_orphans();
             }
             while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-                take(line, &mut w, &mut decided, &mut tail, &mut logf);
+                take(line, &mut w, &mut decided, &mut tail, &mut logf, opts);
             }
             if decided.is_none() {
                 decided = Some(Outcome::Exited {
@@ -230,6 +237,7 @@ fn take(
     decided: &mut Option<Outcome>,
     tail: &mut VecDeque<String>,
     logf: &mut std::fs::File,
+    opts: &Options,
 ) {
     let line = match line {
         Line::Err(l) => {
@@ -243,7 +251,12 @@ fn take(
                 Some(Event::Start { name, .. }) => w.current = Some(name),
                 Some(Event::Ok {
                     stage, name, secs, ..
-                }) => w.timings.steps.push(StepTime { stage, name, secs }),
+                }) => {
+                    if let Some(f) = opts.on_ok {
+                        f(&stage, &name);
+                    }
+                    w.timings.steps.push(StepTime { stage, name, secs })
+                }
                 Some(Event::Done) if decided.is_none() => *decided = Some(Outcome::Done),
                 Some(Event::Failed(Failure { what, detail })) if decided.is_none() => {
                     *decided = Some(Outcome::Failed { what, detail })
@@ -322,6 +335,7 @@ mod tests {
             silence,
             interrupted: stop,
             sweep_orphans: false,
+            on_ok: None,
         };
         let w = supervise(sh(script), &opts).unwrap();
         (w, std::fs::read_to_string(&log).unwrap(), start.elapsed())
@@ -360,6 +374,25 @@ mod tests {
                 detail: "log: /bootstrap/logs/sysc/02-b.log".into()
             }
         );
+    }
+
+    #[test]
+    fn each_completed_step_is_reported_as_it_completes() {
+        let t = tempfile::tempdir().unwrap();
+        let log = t.path().join("console.log");
+        let seen = std::cell::RefCell::new(Vec::new());
+        let on_ok = |stage: &str, name: &str| seen.borrow_mut().push(format!("{stage}/{name}"));
+        let opts = Options {
+            log: &log,
+            silence: Duration::from_secs(5),
+            interrupted: &|| false,
+            sweep_orphans: false,
+            on_ok: Some(&on_ok),
+        };
+        let script = "echo 'bootstrap: [sysa 1/3] ok a (1s)'; echo 'bootstrap: [sysa 2/3] start build b'; echo 'bootstrap: [sysa 2/3] ok b (0s)'; echo 'bootstrap: done'";
+        let w = supervise(sh(script), &opts).unwrap();
+        assert_eq!(w.outcome, Outcome::Done);
+        assert_eq!(*seen.borrow(), ["sysa/a", "sysa/b"]);
     }
 
     #[test]
