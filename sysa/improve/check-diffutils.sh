@@ -67,7 +67,8 @@ printf 'one\n' > short
 st 0 o cmp x x2
 empty o o.err
 st 1 o cmp x y
-# the POSIX locale's format ("char"; "byte" only in other locales)
+# POSIX's format for the POSIX locale, "char": built without NLS, this
+# cmp never switches to the "byte" it prints in other locales
 printf 'x y differ: char 7, line 2\n' > e
 same e o
 empty o.err
