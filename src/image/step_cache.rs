@@ -8,8 +8,9 @@
 //! outputs may not depend on them, which the chroot/QEMU and -j1/-jN record
 //! comparisons check), `sysglobal/`, the step's stage, name and kind, its
 //! recipe directory (every file's path, executable bit and SHA-256) and its
-//! sources' pinned hashes, or an improve script with its `<stem>.*` files,
-//! and the key of the step before it. So changing one recipe changes its
+//! sources' pinned hashes, or an improve script with its `<stem>.*` files
+//! and the fixtures no script owns by name (shared, e.g. `hello.c`), and
+//! the key of the step before it. So changing one recipe changes its
 //! key and every later one, and nothing before it.
 //!
 //! An entry is `<cache>/<key>/`: `step` (stage, name, kind), and for a
@@ -108,6 +109,35 @@ pub fn keys(
     if global.is_dir() {
         hash_tree(&mut base, &global, "", &|_| true)?;
     }
+    // Improve scripts own the files named after them (check-tar.sh reads
+    // check-tar.*); the other files of every improve directory are fixtures
+    // they may share (hello.c), across stages too: they count for each.
+    let stem = |script: &str| script.split('.').next().unwrap_or(script).to_string();
+    let stems: Vec<String> = project
+        .manifest
+        .stages
+        .iter()
+        .flat_map(|st| &st.steps)
+        .filter_map(|step| match &step.kind {
+            StepKind::Improve { script } => Some(stem(script)),
+            _ => None,
+        })
+        .collect();
+    let owned = |n: &str| {
+        stems
+            .iter()
+            .any(|st| n == st || n.starts_with(&format!("{st}.")))
+    };
+    let mut shared = Sha256::new();
+    for st in &project.manifest.stages {
+        let dir = project.root.join(&st.name).join("improve");
+        if dir.is_dir() {
+            shared.update(format!("stage {}\n", st.name));
+            hash_tree(&mut shared, &dir, "", &|n| !owned(n))?;
+        }
+    }
+    let shared = fsutil::hex(&shared.finalize());
+
     let mut prev = fsutil::hex(&base.finalize());
     let mut out = Vec::new();
     for (stage, steps) in stages {
@@ -128,10 +158,8 @@ pub fn keys(
                     true
                 }
                 StepKind::Improve { script } => {
-                    // The script and the files named after it (check-tar.sh
-                    // reads check-tar.*): not the other improve scripts.
-                    let stem = script.split('.').next().unwrap_or(script).to_string();
-                    h.update(format!("improve {script}\n"));
+                    let stem = stem(script);
+                    h.update(format!("improve {script}\nshared {shared}\n"));
                     let dir = project.root.join(stage).join("improve");
                     let mine = move |n: &str| n == stem || n.starts_with(&format!("{stem}."));
                     hash_tree(&mut h, &dir, "", &mine)?;
@@ -580,6 +608,13 @@ mod tests {
         let k2 = keys_of(&root, &runner);
         assert_eq!(k2[..2], k1[..2]);
         assert_ne!(k2[2], k1[2]);
+
+        // A fixture no script owns by name counts for every improve step.
+        fs::write(root.join("sysa/improve/hello.c"), "int main;\n").unwrap();
+        let k2b = keys_of(&root, &runner);
+        assert_eq!(k2b[0], k2[0]);
+        assert_ne!(k2b[1], k2[1]);
+        let k2 = k2b;
 
         // The last recipe: only its key.
         fs::write(root.join("sysa/b/build.kaem"), "echo B\n").unwrap();
