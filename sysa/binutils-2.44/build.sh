@@ -18,13 +18,14 @@
 #   them) carry no .note.GNU-stack, so ld would warn on every link.
 # - MAKEINFO=true: the tarball ships the info pages; there is no texinfo.
 # --build/--host/--target are spelled out so that config.guess's libc
-# probe cannot choose for us.
+# probe cannot choose for us. Built in the source tree, so the compiler
+# sees relative file names and no build path reaches the binaries.
 set -eux
 export ac_cv_tls= lt_cv_sys_max_cmd_len=1572864 CONFIG_SHELL=/bin/sh
 export CFLAGS="-O2 -DGCC_VERSION=2007"
 triplet=x86_64-pc-linux-musl
-cd "$BUILDDIR"
-"$SRC/configure" --prefix=/usr \
+cd "$SRC"
+./configure --prefix=/usr \
   --build=$triplet --host=$triplet --target=$triplet \
   --disable-nls --disable-werror --disable-gdb --disable-gdbserver \
   --disable-sim --disable-gprof --disable-gprofng --disable-gold \

@@ -1,7 +1,8 @@
 . /bootstrap/lib/unpack.sh
-# A plain configure && make from a separate build directory; no NLS.
+# A plain configure && make in the source tree (no build path reaches the
+# binary: the compiler sees relative file names), no NLS.
 set -eux
-cd "$BUILDDIR"
-"$SRC/configure" --prefix=/usr --disable-nls
+cd "$SRC"
+./configure --prefix=/usr --disable-nls
 make -j"$JOBS"
 make install DESTDIR="$DESTDIR"
