@@ -1,6 +1,9 @@
-//! End to end, for real: `bootstrap run --chroot` through sysa (tcc-seed →
-//! musl → TinyCC stage1 → stage2 → hello world), `verify`, a broken step and
-//! its resume, Ctrl-C in the middle, and no mount left behind. Needs root
+//! End to end, for real: `bootstrap run --chroot` through the whole chain
+//! (tcc-seed → musl → TinyCC → the userland, sysc's self-hosting rebuild),
+//! `verify`, a second run with one core giving the same bytes; then, on a
+//! chain cut short after TinyCC, a broken step and its resume, a hang,
+//! Ctrl-C and SIGKILL in the middle, no mount left behind, and the step
+//! cache. Needs root
 //! and the pinned sources (fetched from the Debian mirror); skipped with a
 //! reason without them, required under CI=true.
 
@@ -56,10 +59,32 @@ fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
     ]
 }
 
-/// Start a chroot run of the repository into `target` and read its console
-/// until a line containing `needle`; the rest of the console is returned.
+/// A copy of the project whose chain ends at the self-hosted TinyCC (kit,
+/// musl, tcc-stage1, tcc-stage2, check-toolchain; sysc: check-system): for
+/// the tests of failure, resume and interruption, which need a real chain
+/// but not the whole one.
+fn short_project(dir: &Path) -> PathBuf {
+    let proj = project_copy(dir);
+    keep_steps(
+        &proj,
+        "sysa",
+        &[
+            "kit",
+            "musl-1.2.3",
+            "tcc-stage1",
+            "tcc-stage2",
+            "check-toolchain",
+        ],
+    );
+    keep_steps(&proj, "sysc", &["check-system"]);
+    proj
+}
+
+/// Start a chroot run of `proj` into `target` and read its console until a
+/// line containing `needle`; the rest of the console is returned.
 fn run_until(
     e: &Env,
+    proj: &Path,
     target: &Path,
     needle: &str,
 ) -> (
@@ -67,7 +92,7 @@ fn run_until(
     std::io::Lines<BufReader<std::process::ChildStdout>>,
 ) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .args(run_args(e, repo(), target))
+        .args(run_args(e, proj, target))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -83,7 +108,7 @@ fn run_until(
 
 /// After a run was stopped during musl: no mount and no process is left in
 /// `target`, and the next run skips kit and starts musl again.
-fn left_nothing_and_resumes_at_musl(e: &Env, target: &Path) {
+fn left_nothing_and_resumes_at_musl(e: &Env, proj: &Path, target: &Path) {
     assert!(
         mounts_under(target).is_empty(),
         "{:?}",
@@ -94,7 +119,7 @@ fn left_nothing_and_resumes_at_musl(e: &Env, target: &Path) {
         "{:?}",
         processes_rooted_in(target)
     );
-    let o = bootstrap(&run_args(e, repo(), target));
+    let o = bootstrap(&run_args(e, proj, target));
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(
@@ -186,6 +211,44 @@ fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&run.stdout), "hello from stage2\n");
 
+    // What a user gets from `chroot <target> /bin/sh`: the tools a
+    // configure script and a Makefile use, working together.
+    let script = "set -e\n\
+        cd /tmp && mkdir -p u && cd u\n\
+        printf 'int main(void){return 0;}\\n' > m.c\n\
+        printf 'all: m\\nm: m.c\\n\\tcc -c m.c && ld -o m /usr/lib/crt1.o m.o -L/usr/lib -lc\\n' > Makefile\n\
+        make >/dev/null && ./m\n\
+        echo 'a b c' | awk '{print $2}' | sed 's/b/B/' | grep -x B\n\
+        printf 'x\\n' > f1 && printf 'y\\n' > f2 && ! diff f1 f2 > d.diff\n\
+        patch f1 < d.diff >/dev/null && cmp f1 f2\n\
+        tar -cJf t.tar.xz f1 f2 && tar -tJf t.tar.xz | sort | tr '\\n' ' ' | grep -qx 'f1 f2 '\n\
+        ar rc l.a m.o && ar t l.a | grep -qx m.o\n\
+        m4 > m4.out <<'E'\ndefine(`X', `ok')X\nE\n\
+        grep -qx ok m4.out\n\
+        echo tools-ok\n";
+    let tools = Command::new("chroot")
+        .arg(&t1)
+        .args([
+            "/usr/bin/env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            "/bin/sh",
+            "-c",
+            script,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&tools.stdout),
+        "B\ntools-ok\n",
+        "{}",
+        String::from_utf8_lossy(&tools.stderr)
+    );
+    assert!(
+        out.contains("] ok m4-rebuild ("),
+        "sysc's self-hosting rebuild:\n{out}"
+    );
+
     let v = bootstrap(&["-C", path_str(repo()), "verify", "--target", path_str(&t1)]);
     let (vout, verr) = text(&v);
     assert!(v.status.success(), "{vout}\n{verr}");
@@ -234,7 +297,7 @@ fn sysa_builds_a_self_hosted_tinycc_that_verifies_and_reproduces() {
 fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
-    let proj = project_copy(t.path());
+    let proj = short_project(t.path());
     let target = t.path().join("t");
     let script = proj.join("sysa/tcc-stage1/build.kaem");
     let good = std::fs::read_to_string(&script).unwrap();
@@ -281,11 +344,12 @@ fn a_broken_step_fails_with_its_log_and_the_fixed_run_resumes_there() {
 fn a_second_run_is_refused_and_ctrl_c_stops_the_guest_leaving_nothing_behind() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
+    let proj = short_project(t.path());
     let target = t.path().join("t");
-    let (mut child, lines) = run_until(&e, &target, "start build musl-1.2.3");
+    let (mut child, lines) = run_until(&e, &proj, &target, "start build musl-1.2.3");
     // A second run on the same target is refused, naming the first, and
     // changes nothing.
-    let second = bootstrap(&run_args(&e, repo(), &target));
+    let second = bootstrap(&run_args(&e, &proj, &target));
     let (out2, err2) = text(&second);
     assert!(!second.status.success(), "{out2}\n{err2}");
     assert!(
@@ -315,7 +379,7 @@ fn a_second_run_is_refused_and_ctrl_c_stops_the_guest_leaving_nothing_behind() {
         )),
         "{err}"
     );
-    left_nothing_and_resumes_at_musl(&e, &target);
+    left_nothing_and_resumes_at_musl(&e, &proj, &target);
 }
 
 #[test]
@@ -341,7 +405,7 @@ fn fresh_refuses_a_directory_that_is_not_a_target() {
 fn a_step_that_hangs_is_stopped_reported_and_resumed() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
-    let proj = project_copy(t.path());
+    let proj = short_project(t.path());
     // A first sysa step that spins without a word for as long as
     // /bootstrap/spun is missing: a hang that a fix (creating it) cures.
     first_sysa_step_runs(
@@ -403,8 +467,9 @@ fn a_step_that_hangs_is_stopped_reported_and_resumed() {
 fn killing_the_host_tool_stops_the_guest_and_the_next_run_resumes() {
     let Some(e) = env() else { return };
     let t = tempfile::tempdir().unwrap();
+    let proj = short_project(t.path());
     let target = t.path().join("t");
-    let (mut child, _lines) = run_until(&e, &target, "start build musl-1.2.3");
+    let (mut child, _lines) = run_until(&e, &proj, &target, "start build musl-1.2.3");
     child.kill().unwrap(); // SIGKILL: no handler, no clean-up by the host
     child.wait().unwrap();
     // The guest goes with it: nothing keeps running in the target.
@@ -412,7 +477,7 @@ fn killing_the_host_tool_stops_the_guest_and_the_next_run_resumes() {
     while !processes_rooted_in(&target).is_empty() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    left_nothing_and_resumes_at_musl(&e, &target);
+    left_nothing_and_resumes_at_musl(&e, &proj, &target);
 }
 
 #[test]
@@ -433,6 +498,7 @@ fn a_rerun_restores_every_step_from_the_cache_and_a_changed_recipe_rebuilds_from
             "check-make",
         ],
     );
+    keep_steps(&proj, "sysc", &["check-system"]);
     let cache = t.path().join("cache");
     let run = |target: &Path| {
         let mut args: Vec<&str> = run_args(&e, &proj, target)
