@@ -3,6 +3,8 @@
 # no build path reaches the binary), no NLS. M4 is given as /usr/bin/m4:
 # bison runs it on its skeletons every time it generates a parser, and
 # configure writes the path it is given into the binary.
+# CFLAGS=-O2 replaces configure's default (-g with a compiler it does not
+# take for GCC): TinyCC's debug info would carry the build directory.
 #
 # Debian's +dfsg tarball leaves out the manual (doc/bison.texi, its figures
 # and the bison.info made from it) but keeps the Makefile rules that build

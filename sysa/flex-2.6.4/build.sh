@@ -6,6 +6,8 @@
 # scan.c, stage1flex scans scan.l again into stage1scan.c, and flex is
 # built from that. M4 is given as /usr/bin/m4: flex runs it on every
 # scanner it writes and configure writes the path it is given into flex.
+# CFLAGS=-O2 replaces configure's default (-g with a compiler it does not
+# take for GCC): TinyCC's debug info would carry the build directory.
 set -eux
 cd "$SRC"
 CFLAGS=-O2 ./configure --prefix=/usr --disable-nls --disable-dependency-tracking \
