@@ -1,6 +1,6 @@
 . /bootstrap/lib/unpack.sh
 # flex's own configure && make, in the source tree, no NLS. The tarball
-# ships the scanner flex.l generates (src/scan.c) and the parser bison
+# ships the scanner flex made of scan.l (src/scan.c) and the parser bison
 # makes of parse.y (src/parse.c, parse.h), newer than their sources, so no
 # flex and no bison is needed: make builds stage1flex from the shipped
 # scan.c, stage1flex scans scan.l again into stage1scan.c, and flex is
