@@ -48,7 +48,6 @@ fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
         path_str(proj),
         "run",
         "--chroot",
-        "--no-cache",
         "--target",
         path_str(target),
         "--distfiles",
@@ -56,6 +55,7 @@ fn run_args<'a>(e: &'a Env, proj: &'a Path, target: &'a Path) -> Vec<&'a str> {
         "--offline",
         "--runner",
         path_str(&e.runner),
+        "--no-cache",
     ]
 }
 
