@@ -2,10 +2,11 @@
 # build use it. On a tree made here (files, an empty one, a mode-755 one,
 # a name with a space, a directory inside a directory, an empty
 # directory, a symbolic link, a hard-linked pair, set times):
-#   -o -H newc writes it, -t lists exactly the names fed in, -i -d -m
-#   extracts it into a directory that equals the tree (diff -r, and find
-#   -printf's types, modes, sizes, link counts, link targets and times),
-#   -p -d -m copies it the same way;
+#   -o -H newc writes it, -t lists the names fed in (without ./, in the
+#   order newc stores hard links) and a pattern's, -i -d -m extracts it
+#   into a directory that equals the tree (diff -r, and find -printf's
+#   types, modes, sizes, link counts, link targets and times), keeps a
+#   newer file unless -u, -p -d -m copies it the same way;
 #   --reproducible -R 0:0 writes, byte for byte, the newc archive this
 #   script builds by hand from the format's definition (the "070701"
 #   header of 13 hex fields, name and data padded to 4 bytes,
