@@ -277,9 +277,16 @@ impl Ctx<'_> {
         }
         fs::remove_dir_all(&dest).context(|| format!("removing {}", dest.display()))?;
         // Keep a failed build tree for inspection, but do not let finished
-        // ones pile up (the initramfs root lives in RAM).
-        if let Err(e) = fs::remove_dir_all(&build) {
-            let _ = writeln!(log, "bootstrap: warning: removing {}: {e}", build.display());
+        // ones pile up (the initramfs root lives in RAM, and the next kernel
+        // gets a copy: in-tree builds of the whole chain were 800 MB).
+        let src = l.host(&paths::src(name));
+        for dir in [&build, &src] {
+            match fs::remove_dir_all(dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    let _ = writeln!(log, "bootstrap: warning: removing {}: {e}", dir.display());
+                }
+                _ => {}
+            }
         }
         // Installed files must be on disk before the step counts as done.
         nix::unistd::sync();

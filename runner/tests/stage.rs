@@ -330,7 +330,9 @@ fn failure_stops_the_stage_and_resume_continues() {
     assert!(r.exists("bootstrap/build/b"));
     assert_eq!(r.read("bootstrap/state/completed"), "sysa a\n");
 
-    // Fix the script and resume: a is skipped, b and c run.
+    // Fix the script and resume: a is skipped, b and c run; b's sources
+    // go once it is done, as its build tree does.
+    r.write("bootstrap/src/b/b.c", "int b;\n");
     r.recipe("b", "build.kaem", "echo fixed\n");
     let run = r.run();
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -349,6 +351,7 @@ fn failure_stops_the_stage_and_resume_continues() {
     assert!(r.exists("bootstrap/distfiles/c-ran"));
     assert!(r.exists("a"));
     assert!(!r.exists("bootstrap/build/b"));
+    assert!(!r.exists("bootstrap/src/b"));
     assert_eq!(
         r.read("bootstrap/state/completed"),
         "sysa a\nsysa b\nsysa c\n"
