@@ -17,6 +17,7 @@ set -eux
 cc="cc -std=c11 -D_REGEX_NELTS(n)="
 kit=/bootstrap/bin/kit
 confh=/bootstrap/bin/confh
+. /bootstrap/lib/gnulib.sh
 b=$BUILDDIR
 $kit mkdir "$b/lib/sys" "$b/lib/arpa" "$b/lib/selinux" "$b/lib/malloc" \
   "$b/obj" "$b/src/blake2" "$b/bin"
@@ -29,29 +30,15 @@ $kit cp "$RECIPE/version.c" "$b/src/version.c"
 cd "$SRC/lib"
 # the templates the Makefile substitutes (and the few it copies as they
 # are: obstack, se-context, se-label, stdckdint, unistr, unitypes, uniwidth)
-for t in alloca arpa_inet ctype dirent error fcntl float fnmatch getopt \
-  getopt-cdefs iconv inttypes langinfo limits locale math netdb obstack \
-  pthread sched se-context se-label se-selinux signal stdbit stdckdint \
-  stddef stdint stdio stdlib string sys_ioctl sys_random sys_resource \
-  sys_select sys_socket sys_stat sys_time sys_types sys_uio sys_utsname \
-  sys_wait termios time uchar unicase unictype uninorm unistd unistr \
-  unitypes uniwidth utime wchar wctype
-do
-  case $t in
-    sys_*) h=sys/${t#sys_}.h ;;
-    arpa_*) h=arpa/${t#arpa_}.h ;;
-    se-*) h=selinux/${t#se-}.h ;;
-    *) h=$t.h ;;
-  esac
-  # error.in.h's rule leaves the @NAME@ in its comment alone
-  s=gnu
-  [ $t = error ] && s=error
-  $confh -s "$RECIPE/$s.substs" $t.in.h "$b/lib/$h" \
-    -r 'definition of _GL_WARN_ON_USE' warn-on-use.h \
-    -r 'definition of _GL_ARG_NONNULL' arg-nonnull.h \
-    -r 'definition of _Noreturn' _Noreturn.h \
-    -r 'definitions of _GL_FUNCDECL_RPL' c++defs.h
-done
+gnulib_headers "$RECIPE/gnu.substs" "$b/lib" alloca arpa_inet ctype dirent \
+  fcntl float fnmatch getopt getopt-cdefs iconv inttypes langinfo limits \
+  locale math netdb obstack pthread sched se-context se-label se-selinux \
+  signal stdbit stdckdint stddef stdint stdio stdlib string sys_ioctl \
+  sys_random sys_resource sys_select sys_socket sys_stat sys_time \
+  sys_types sys_uio sys_utsname sys_wait termios time uchar unicase \
+  unictype uninorm unistd unistr unitypes uniwidth utime wchar wctype
+# error.in.h's rule leaves the @NAME@ in its comment alone
+gnulib_headers "$RECIPE/error.substs" "$b/lib" error
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray.h "$b/lib/malloc/dynarray.gl.h" \
   -d libc_hidden_proto
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray-skeleton.c \

@@ -15,27 +15,17 @@ set -eux
 cc="cc -std=c11 -D_REGEX_NELTS(n)="
 kit=/bootstrap/bin/kit
 confh=/bootstrap/bin/confh
+. /bootstrap/lib/gnulib.sh
 b=$BUILDDIR
 $kit mkdir "$b/lib/sys" "$b/lib/malloc" "$b/obj" "$b/src"
 $confh "$SRC/config.hin" "$RECIPE/config.answers" "$b/config.h"
 $kit cp "$RECIPE/configmake.h" "$b/lib/configmake.h"
 
 cd "$SRC/lib"
-for t in alloca ctype dirent error fcntl getopt-cdefs getopt iconv \
-  inttypes langinfo limits locale signal sigsegv stdckdint stddef stdint \
-  stdio stdlib string sys_stat sys_types time unistd unistr unitypes \
-  uniwidth wchar wctype
-do
-  case $t in
-    sys_*) h=sys/${t#sys_}.h ;;
-    *) h=$t.h ;;
-  esac
-  $confh -s "$RECIPE/gnu.substs" $t.in.h "$b/lib/$h" \
-    -r 'definition of _GL_WARN_ON_USE' warn-on-use.h \
-    -r 'definition of _GL_ARG_NONNULL' arg-nonnull.h \
-    -r 'definition of _Noreturn' _Noreturn.h \
-    -r 'definitions of _GL_FUNCDECL_RPL' c++defs.h
-done
+gnulib_headers "$RECIPE/gnu.substs" "$b/lib" alloca ctype dirent error \
+  fcntl getopt-cdefs getopt iconv inttypes langinfo limits locale signal \
+  sigsegv stdckdint stddef stdint stdio stdlib string sys_stat sys_types \
+  time unistd unistr unitypes uniwidth wchar wctype
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray.h "$b/lib/malloc/dynarray.gl.h" \
   -d libc_hidden_proto
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray-skeleton.c \

@@ -12,29 +12,18 @@ set -eux
 cc="cc -std=c11"
 kit=/bootstrap/bin/kit
 confh=/bootstrap/bin/confh
+. /bootstrap/lib/gnulib.sh
 b=$BUILDDIR
 $kit mkdir "$b/lib/sys" "$b/lib/malloc" "$b/obj" "$b/src"
 $confh "$SRC/config.hin" "$RECIPE/config.answers" "$b/config.h"
 
 cd "$SRC/lib"
-for t in alloca dirent error fcntl getopt-cdefs getopt inttypes limits \
-  locale signal stdckdint stddef stdint stdio stdlib string sys_random \
-  sys_stat sys_time sys_types time uchar unictype unistd unitypes utime \
-  wchar wctype
-do
-  case $t in
-    sys_*) h=sys/${t#sys_}.h ;;
-    *) h=$t.h ;;
-  esac
-  # error.in.h's rule leaves the @NAME@ in its comment alone
-  s=gnu
-  [ $t = error ] && s=error
-  $confh -s "$RECIPE/$s.substs" $t.in.h "$b/lib/$h" \
-    -r 'definition of _GL_WARN_ON_USE' warn-on-use.h \
-    -r 'definition of _GL_ARG_NONNULL' arg-nonnull.h \
-    -r 'definition of _Noreturn' _Noreturn.h \
-    -r 'definitions of _GL_FUNCDECL_RPL' c++defs.h
-done
+gnulib_headers "$RECIPE/gnu.substs" "$b/lib" alloca dirent fcntl \
+  getopt-cdefs getopt inttypes limits locale signal stdckdint stddef \
+  stdint stdio stdlib string sys_random sys_stat sys_time sys_types time \
+  uchar unictype unistd unitypes utime wchar wctype
+# error.in.h's rule leaves the @NAME@ in its comment alone
+gnulib_headers "$RECIPE/error.substs" "$b/lib" error
 $confh -s "$RECIPE/gnu.substs" malloc/scratch_buffer.h \
   "$b/lib/malloc/scratch_buffer.gl.h" \
   -e __always_inline 'inline _GL_ATTRIBUTE_ALWAYS_INLINE' \

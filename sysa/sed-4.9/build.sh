@@ -16,26 +16,16 @@ set -eux
 cc="cc -std=c11 -D_REGEX_NELTS(n)="
 kit=/bootstrap/bin/kit
 confh=/bootstrap/bin/confh
+. /bootstrap/lib/gnulib.sh
 b=$BUILDDIR
 $kit mkdir "$b/lib/sys" "$b/lib/selinux" "$b/lib/malloc" "$b/obj" "$b/sed"
 $confh "$SRC/config_h.in" "$RECIPE/config.answers" "$b/config.h"
 
 cd "$SRC/lib"
-for t in alloca ctype fcntl inttypes langinfo limits locale stdckdint \
-  stdint stdio stdlib string sys_random sys_stat sys_types time unistd \
-  wchar wctype se-context se-label se-selinux
-do
-  case $t in
-    sys_*) h=sys/${t#sys_}.h ;;
-    se-*) h=selinux/${t#se-}.h ;;
-    *) h=$t.h ;;
-  esac
-  $confh -s "$RECIPE/gnu.substs" $t.in.h "$b/lib/$h" \
-    -r 'definition of _GL_WARN_ON_USE' warn-on-use.h \
-    -r 'definition of _GL_ARG_NONNULL' arg-nonnull.h \
-    -r 'definition of _Noreturn' _Noreturn.h \
-    -r 'definitions of _GL_FUNCDECL_RPL' c++defs.h
-done
+gnulib_headers "$RECIPE/gnu.substs" "$b/lib" alloca ctype fcntl inttypes \
+  langinfo limits locale stdckdint stdint stdio stdlib string sys_random \
+  sys_stat sys_types time unistd wchar wctype se-context se-label \
+  se-selinux
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray.h "$b/lib/malloc/dynarray.gl.h" \
   -d libc_hidden_proto
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray-skeleton.c \

@@ -14,6 +14,7 @@ set -eux
 cc="cc -std=c11 -D_REGEX_NELTS(n)="
 kit=/bootstrap/bin/kit
 confh=/bootstrap/bin/confh
+. /bootstrap/lib/gnulib.sh
 b=$BUILDDIR
 $kit mkdir "$b/gnu/sys" "$b/gnu/selinux" "$b/gnu/malloc" "$b/lib" "$b/obj"
 $confh "$SRC/config.h.in" "$RECIPE/config.answers" "$b/config.h"
@@ -21,23 +22,11 @@ $kit cp "$RECIPE/configmake.h" "$b/gnu/configmake.h"
 $kit cp "$RECIPE/rmt-command.h" "$b/lib/rmt-command.h"
 
 cd "$SRC/gnu"
-for t in alloca ctype dirent error fcntl fnmatch getopt-cdefs getopt \
-  inttypes langinfo limits locale signal stdckdint stddef stdint stdio \
-  stdlib string strings time uchar unicase unictype uninorm unistd \
-  unitypes uniwidth utime wchar wctype sys_random sys_stat sys_time \
-  sys_types se-context se-label se-selinux
-do
-  case $t in
-    sys_*) h=sys/${t#sys_}.h ;;
-    se-*) h=selinux/${t#se-}.h ;;
-    *) h=$t.h ;;
-  esac
-  $confh -s "$RECIPE/gnu.substs" $t.in.h "$b/gnu/$h" \
-    -r 'definition of _GL_WARN_ON_USE' warn-on-use.h \
-    -r 'definition of _GL_ARG_NONNULL' arg-nonnull.h \
-    -r 'definition of _Noreturn' _Noreturn.h \
-    -r 'definitions of _GL_FUNCDECL_RPL' c++defs.h
-done
+gnulib_headers "$RECIPE/gnu.substs" "$b/gnu" alloca ctype dirent error \
+  fcntl fnmatch getopt-cdefs getopt inttypes langinfo limits locale signal \
+  stdckdint stddef stdint stdio stdlib string strings time uchar unicase \
+  unictype uninorm unistd unitypes uniwidth utime wchar wctype sys_random \
+  sys_stat sys_time sys_types se-context se-label se-selinux
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray.h "$b/gnu/malloc/dynarray.gl.h" \
   -d libc_hidden_proto
 $confh -s "$RECIPE/gnu.substs" malloc/dynarray-skeleton.c \
