@@ -1,6 +1,7 @@
 //! `bootstrap check`: load the project (every problem is printed by the
 //! loader as `file:line:col: message`), then compare each generated build
-//! script with what its generator makes of the recipe's patched sources.
+//! script with what its generator makes of the recipe's patched sources,
+//! and that `SHA256SUMS.sources` is sorted by file name.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -29,6 +30,10 @@ pub fn run(g: &Global, a: &CheckArgs) -> Result<ExitCode> {
         Some(d) => d,
         None => default_distfiles()?,
     };
+    let unsorted = p.sums.out_of_order();
+    for d in &unsorted {
+        eprintln!("{d}");
+    }
     let mut stale = 0;
     for r in p.recipes.values() {
         if r.generated.is_some() && !generated_is_current(&p, r, &distfiles)? {
@@ -37,6 +42,8 @@ pub fn run(g: &Global, a: &CheckArgs) -> Result<ExitCode> {
     }
     if stale > 0 {
         eprintln!("check: {stale} generated file(s) out of date with their generator");
+    }
+    if stale > 0 || !unsorted.is_empty() {
         return Ok(ExitCode::FAILURE);
     }
     let steps: usize = p.manifest.stages.iter().map(|s| s.steps.len()).sum();

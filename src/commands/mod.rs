@@ -21,8 +21,11 @@ use clap::Args;
 
 use bootstrap::guest::supervise::{Outcome, Watch};
 use bootstrap::guest::timing::Timings;
+use bootstrap::image::step_cache::{Keyed, StepCache};
+use bootstrap::model::condition::Values;
 use bootstrap::model::config::Config;
 use bootstrap::model::project::{self, Distfile, Project};
+use bootstrap::seed::gcc::{self, GccSeed};
 use bootstrap::sources::fetch as sources_fetch;
 use bootstrap::sources::{download, mirrors};
 use bootstrap_contract::protocol;
@@ -163,6 +166,52 @@ pub fn sources_or_fail(config: &Config, a: &SourceArgs, files: &[Distfile]) -> R
 
 /// Where the time went, on the terminal and as JSON at `json` (a run
 /// that cannot write it still reports its result).
+/// gcc-seed, built or taken from its cache, when a step that may run under
+/// `values` compiles with it; `None` otherwise (nothing is built).
+pub fn gcc_seed_if_used(
+    project: &Project,
+    values: &Values,
+    distfiles: &Path,
+    seed: &SeedArgs,
+    jobs: usize,
+) -> Result<Option<GccSeed>> {
+    if !project.uses_gcc_seed(values) {
+        return Ok(None);
+    }
+    let s = gcc::cached(
+        project,
+        distfiles,
+        &seed.seed_cc,
+        &seed.seed_cxx,
+        &gcc::default_cache()?,
+        jobs,
+    )?;
+    if let Some(t) = s.built_in {
+        eprintln!(
+            "bootstrap: gcc-seed {} built in {} min {} s; cached in {}",
+            &s.id[..16],
+            t.as_secs() / 60,
+            t.as_secs() % 60,
+            s.dir.display()
+        );
+    }
+    Ok(Some(s))
+}
+
+/// Restore what the step cache has of `keyed` into `root` and say how many
+/// steps came from it (chroot and QEMU runs alike).
+pub fn restore_from_cache(cache: &StepCache, root: &Path, keyed: &[Keyed]) -> Result<usize> {
+    let n = cache.restore_prefix(root, keyed)?;
+    if n > 0 {
+        eprintln!(
+            "bootstrap: {n} step{} restored from the step cache {} (--no-cache builds them)",
+            if n == 1 { "" } else { "s" },
+            cache.dir.display()
+        );
+    }
+    Ok(n)
+}
+
 pub fn report_timings(t: &Timings, json: &Path) {
     eprint!("{}", t.summary());
     if let Err(e) = t.write_json(json) {

@@ -49,29 +49,26 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     }
     let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
     let jobs = a.jobs(&config);
+    let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, jobs)?;
+    let gcc_root = gcc_seed.as_ref().map(|s| s.root());
+    let gcc_id = gcc_seed.as_ref().map(|s| s.id.as_str());
     let inputs = target::Inputs {
         project: &project,
         distfiles: &distfiles,
         runner: &runner,
         seed: &seed_dir,
+        gcc_seed: gcc_root.as_deref(),
         mode,
         jobs,
         work: &work,
     };
-    let keyed = step_cache::keys(&project, &stages, &marker.seed_id, &runner)?;
+    let keyed = step_cache::keys(&project, &stages, &marker.seed_id, gcc_id, &runner)?;
     let cache = match a.no_cache {
         true => None,
         false => Some(StepCache::open(a.cache.as_deref())?),
     };
     if let Some(c) = &cache {
-        let n = c.restore_prefix(&root, &keyed)?;
-        if n > 0 {
-            eprintln!(
-                "bootstrap: {n} step{} restored from the step cache {} (--no-cache builds them)",
-                if n == 1 { "" } else { "s" },
-                c.dir.display()
-            );
-        }
+        super::restore_from_cache(c, &root, &keyed)?;
     }
     let stale = step_cache::stale(&root, &keyed)?;
     if !stale.is_empty() {

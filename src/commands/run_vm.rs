@@ -57,11 +57,15 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     };
     let kexec_kernel = a.vm.kexec_kernel.clone().unwrap_or_else(|| kernel.clone());
     let cores = a.jobs(&config) as u32;
+    let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, cores as usize)?;
+    let gcc_root = gcc_seed.as_ref().map(|s| s.root());
+    let gcc_id = gcc_seed.as_ref().map(|s| s.id.as_str());
     let inputs = target::Inputs {
         project: &project,
         distfiles: &distfiles,
         runner: &runner,
         seed: &seed_dir,
+        gcc_seed: gcc_root.as_deref(),
         mode,
         jobs: cores as usize,
         work,
@@ -75,15 +79,8 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     // the machine itself is the point there.
     if mode == Mode::Qemu && !a.no_cache {
         let cache = StepCache::open(a.cache.as_deref())?;
-        let keyed = step_cache::keys(&project, &ram, &seed_id, &runner)?;
-        let n = cache.restore_prefix(&iroot, &keyed)?;
-        if n > 0 {
-            eprintln!(
-                "bootstrap: {n} step{} restored from the step cache {} (--no-cache builds them)",
-                if n == 1 { "" } else { "s" },
-                cache.dir.display()
-            );
-        }
+        let keyed = step_cache::keys(&project, &ram, &seed_id, gcc_id, &runner)?;
+        super::restore_from_cache(&cache, &iroot, &keyed)?;
     }
     target::lay(&iroot, &inputs, &ram)?;
     let kexec_to = in_root(&iroot, paths::KEXEC_KERNEL);

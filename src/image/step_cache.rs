@@ -91,11 +91,14 @@ fn hash_tree(h: &mut Sha256, dir: &Path, rel: &str, keep: &dyn Fn(&str) -> bool)
 }
 
 /// The key of every build and improve step of `stages`, in run order
-/// (jumps carry nothing and are left out of the chain).
+/// (jumps carry nothing and are left out of the chain). `gcc_seed_id` is
+/// the id of the gcc seed laid for this run, if any: it joins the key of
+/// each step that compiles with it (and so, chained, of every later step).
 pub fn keys(
     project: &Project,
     stages: &[(&str, Vec<&Step>)],
     seed_id: &str,
+    gcc_seed_id: Option<&str>,
     runner: &Path,
 ) -> Result<Vec<Keyed>> {
     let mut base = Sha256::new();
@@ -154,6 +157,12 @@ pub fn keys(
                     for s in &r.sources {
                         let pin = project.sums.get(&s.file).unwrap_or_default();
                         h.update(format!("source {} {pin}\n", s.file));
+                    }
+                    if r.gcc_seed {
+                        let id = gcc_seed_id.with_context(|| {
+                            format!("{stage}/{package} compiles with gcc-seed, but none was given")
+                        })?;
+                        h.update(format!("gcc-seed {id}\n"));
                     }
                     true
                 }
@@ -579,11 +588,57 @@ mod tests {
     fn keys_of(root: &Path, runner: &Path) -> Vec<String> {
         let p = Project::load(root).unwrap();
         let steps: Vec<&Step> = p.manifest.stages[0].steps.iter().collect();
-        keys(&p, &[("sysa", steps)], "seed1", runner)
+        keys(&p, &[("sysa", steps)], "seed1", None, runner)
             .unwrap()
             .into_iter()
             .map(|k| k.key)
             .collect()
+    }
+
+    #[test]
+    fn the_gcc_seed_counts_from_the_step_that_uses_it() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("p");
+        let runner = t.path().join("runner");
+        fs::write(&runner, "r1").unwrap();
+        setup(&root);
+        let w = |p: &str, text: &str| fs::write(root.join(p), text).unwrap();
+        let m = fs::read_to_string(root.join("parts.toml")).unwrap();
+        w(
+            "parts.toml",
+            &m.replace("tcc = \"seed\"\n", "tcc = \"seed\"\ngcc = \"gcc\"\n"),
+        );
+        fs::create_dir_all(root.join("sysa/gcc")).unwrap();
+        w(
+            "sysa/gcc/recipe.toml",
+            "[[source]]\nfile = \"g.tar\"\ndebian = \"pool/g.tar\"\n",
+        );
+        w("sysa/gcc/configure.args", "--target=x86_64-linux-musl\n");
+        w(
+            "sysa/b/recipe.toml",
+            "script = \"build.kaem\"\ngcc_seed = true\n",
+        );
+        let z = "0".repeat(64);
+        w(
+            "SHA256SUMS.sources",
+            &format!("{z}  a.tar.gz\n{z}  g.tar\n"),
+        );
+        let p = Project::load(&root).unwrap();
+        let steps: Vec<&Step> = p.manifest.stages[0].steps.iter().collect();
+        let of = |id: Option<&str>| -> Result<Vec<String>> {
+            Ok(keys(&p, &[("sysa", steps.clone())], "seed1", id, &runner)?
+                .into_iter()
+                .map(|k| k.key)
+                .collect())
+        };
+        let (k1, k2) = (of(Some("g1")).unwrap(), of(Some("g2")).unwrap());
+        assert_eq!(k1[..3], k2[..3], "steps before b do not see gcc-seed");
+        assert_ne!(k1[3], k2[3]);
+        let e = of(None).unwrap_err().to_string();
+        assert!(
+            e.contains("sysa/b compiles with gcc-seed, but none was given"),
+            "{e}"
+        );
     }
 
     #[test]

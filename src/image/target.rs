@@ -12,7 +12,7 @@
 //! bootstrap/src/<step>/              sources unpacked and patched by the host
 //!                                    (not for recipes with unpack = "guest")
 //! bootstrap/distfiles/               the stage's verified source tarballs
-//! bootstrap/distfiles/SHA256SUMS     their pinned hashes, for checks in the guest
+//! bootstrap/distfiles/SHA256SUMS     every pinned hash (SHA256SUMS.sources), for the guest's checks
 //! bootstrap/target.toml              marker: mode, seed compiler, seed id
 //! ```
 
@@ -151,6 +151,9 @@ pub struct Inputs<'a> {
     pub runner: &'a Path,
     /// A directory holding `bootstrap/seed/...` (from `seed::build`).
     pub seed: &'a Path,
+    /// A tree holding `bootstrap/seed/gcc` (`GccSeed::root`), when a step
+    /// of the run compiles with gcc-seed.
+    pub gcc_seed: Option<&'a Path>,
     pub mode: Mode,
     pub jobs: usize,
     /// Where host-side work (unpack logs) goes.
@@ -170,6 +173,9 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         .with_context(|| format!("copying runner {}", inputs.runner.display()))?;
     fsutil::remove_any(&at(paths::SEED))?;
     fsutil::copy_tree(&in_root(inputs.seed, paths::SEED), &at(paths::SEED))?;
+    if let Some(gcc) = inputs.gcc_seed {
+        fsutil::copy_tree(&in_root(gcc, paths::GCC_SEED), &at(paths::GCC_SEED))?;
+    }
 
     // Shared helpers: replaced every time, like the recipes.
     fsutil::remove_any(&at(paths::LIB))?;
@@ -257,11 +263,13 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         let from = verified_distfile(project, inputs.distfiles, f)?;
         fs::copy(&from, &to)?;
     }
-    // Their pinned hashes, so the guest can check what it unpacks itself.
+    // Every pinned hash of the project, so the guest can check what it
+    // unpacks itself. All of them, not only this stage's: in QEMU the RAM
+    // stages and the disk stages are laid apart and switch_root copies the
+    // RAM's files over the disk's, so both must write the same list.
     let mut sums = String::new();
-    for f in &wanted_files {
-        let hex = project.sums.get(f).expect("checked by Project::load");
-        sums.push_str(&format!("{hex}  {f}\n"));
+    for (f, e) in &project.sums.entries {
+        sums.push_str(&format!("{}  {f}\n", e.sha256));
     }
     fsutil::write_atomic(&at(paths::DISTFILE_SUMS), sums.as_bytes())?;
     Ok(())
@@ -562,7 +570,7 @@ mod tests {
             .collect();
         w(
             "parts.toml",
-            b"[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n",
+            b"[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n[sysc]\nsteps = [{ build = \"later\" }]\n",
         );
         w("sysa/seed/recipe.toml", b"");
         w("sysa/seed/config.h", b"");
@@ -574,10 +582,17 @@ mod tests {
         w("sysa/pkg/patches/02-b.patch", b"");
         w("sysa/pkg/patches/01-a.patch", b"");
         w("sysglobal/unpack.sh", b"# shared\n");
+        // A pin no step of this run uses (a later stage's) travels too.
+        let other = "1".repeat(64);
         w(
             "SHA256SUMS.sources",
-            format!("{hex}  pkg.tar.gz\n").as_bytes(),
+            format!("{other}  later.tar.gz\n{hex}  pkg.tar.gz\n").as_bytes(),
         );
+        w(
+            "sysc/later/recipe.toml",
+            b"script = \"b\"\n[[source]]\nfile = \"later.tar.gz\"\ndebian = \"pool/l.tar.gz\"\n",
+        );
+        w("sysc/later/b", b"");
         let project = Project::load(&proj).unwrap();
         let dist = t.path().join("dist");
         fs::create_dir_all(&dist).unwrap();
@@ -591,6 +606,7 @@ mod tests {
             distfiles: &dist,
             runner: &runner,
             seed: &seed,
+            gcc_seed: None,
             mode: Mode::Chroot,
             jobs: 1,
             work: &t.path().join("work"),
@@ -603,11 +619,12 @@ mod tests {
             fs::read(root.join("bootstrap/distfiles/pkg.tar.gz")).unwrap(),
             data
         );
-        // The pinned hash travels with it, for the guest's own check.
+        // The pinned hashes travel with it, for the guest's own check.
         assert_eq!(
             fs::read_to_string(root.join("bootstrap/distfiles/SHA256SUMS")).unwrap(),
-            format!("{hex}  pkg.tar.gz\n")
+            format!("{other}  later.tar.gz\n{hex}  pkg.tar.gz\n")
         );
+        assert!(!root.join("bootstrap/distfiles/later.tar.gz").exists());
         assert!(root.join("bootstrap/recipes/sysa/pkg/build.sh").is_file());
         // What the guest unpacks and patches, in the host's order.
         let list = fs::read_to_string(root.join("bootstrap/plan/sysa-sources/pkg")).unwrap();

@@ -117,6 +117,15 @@ impl Project {
         }
         for (key, r) in &recipes {
             let is_seed = *key == seed_key || Some(key) == gcc_key.as_ref();
+            if r.gcc_seed && (is_seed || gcc_key.is_none()) {
+                diags.push(r.source.at_line(
+                    1,
+                    match is_seed {
+                        true => "a seed recipe cannot use gcc-seed",
+                        false => "gcc_seed = true, but parts.toml names no gcc seed ([seed] gcc = \"<recipe>\")",
+                    },
+                ));
+            }
             if !is_seed && r.script.is_none() {
                 diags.push(
                     r.source
@@ -183,16 +192,23 @@ impl Project {
         })
     }
 
-    /// Distfiles needed by the tcc seed and by every step that may run, in
-    /// manifest order, each once: what a run needs.
+    /// Distfiles needed by the tcc seed, by the gcc seed if a step that may
+    /// run uses it, and by every step that may run, in manifest order, each
+    /// once: what a run needs.
     pub fn distfiles(&self, values: &Values) -> Vec<Distfile> {
-        self.distfiles_with(values, false)
+        self.distfiles_with(values, self.uses_gcc_seed(values))
     }
 
-    /// [`Project::distfiles`] plus the gcc seed's (not used by `run` yet; the
-    /// kernel step will): what `fetch` gets.
+    /// [`Project::distfiles`] plus the gcc seed's always: what `fetch` gets,
+    /// so that a fetched distfiles directory serves every mode offline.
     pub fn fetch_distfiles(&self, values: &Values) -> Vec<Distfile> {
         self.distfiles_with(values, true)
+    }
+
+    /// Whether a step that may run under `values` compiles with gcc-seed.
+    pub fn uses_gcc_seed(&self, values: &Values) -> bool {
+        self.active_steps(values)
+            .any(|(stage, step)| self.step_recipe(stage, step).is_some_and(|r| r.gcc_seed))
     }
 
     fn distfiles_with(&self, values: &Values, gcc_seed: bool) -> Vec<Distfile> {
@@ -489,6 +505,34 @@ mod tests {
         assert_eq!(
             names(p.fetch_distfiles(&values)),
             ["t.tar", "g.tar.gz", "m.tar.xz", "p.tar"]
+        );
+        assert!(!p.uses_gcc_seed(&values));
+    }
+
+    #[test]
+    fn a_step_using_gcc_seed_brings_its_sources_into_the_run() {
+        let d = tempfile::tempdir().unwrap();
+        write_project(d.path(), Some("--target=x86_64-linux-musl\n"), false);
+        let r = d.path().join("sysa/pkg/recipe.toml");
+        let text = std::fs::read_to_string(&r).unwrap();
+        std::fs::write(&r, format!("gcc_seed = true\n{text}")).unwrap();
+        let p = Project::load(d.path()).unwrap();
+        let values = Values::default();
+        assert!(p.uses_gcc_seed(&values));
+        let names: Vec<_> = p.distfiles(&values).into_iter().map(|d| d.file).collect();
+        assert_eq!(names, ["t.tar", "g.tar.gz", "m.tar.xz", "p.tar"]);
+        // Without a gcc seed in parts.toml the recipe is refused.
+        let m = d.path().join(MANIFEST);
+        let text = std::fs::read_to_string(&m)
+            .unwrap()
+            .replace("gcc = \"gcc\"\n", "");
+        std::fs::write(&m, text).unwrap();
+        std::fs::remove_dir_all(d.path().join("sysa/gcc")).unwrap();
+        let e = errors(d.path());
+        assert!(
+            e.iter()
+                .any(|e| e.contains("gcc_seed = true, but parts.toml names no gcc seed")),
+            "{e:?}"
         );
     }
 

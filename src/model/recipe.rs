@@ -27,6 +27,10 @@ pub struct Recipe {
     pub generated: Option<Generated>,
     /// Who unpacks and patches the sources (`unpack = "host" | "guest"`).
     pub unpack: Unpack,
+    /// `gcc_seed = true`: the step compiles with gcc-seed, which the host
+    /// builds (or takes from its cache) and lays at `paths::GCC_SEED`
+    /// before the run; its id joins the step's cache key.
+    pub gcc_seed: bool,
 }
 
 /// `[generated]`: `file` (in the recipe directory) is the standard output
@@ -75,6 +79,8 @@ struct RawRecipe {
     interpreter: Option<Spanned<String>>,
     patches: Option<Spanned<String>>,
     unpack: Option<Spanned<String>>,
+    #[serde(default)]
+    gcc_seed: bool,
     #[serde(default)]
     source: Vec<RawSource>,
     generated: Option<Spanned<RawGenerated>>,
@@ -346,6 +352,7 @@ impl Recipe {
                 }
             }),
             unpack,
+            gcc_seed: raw.gcc_seed,
             sources,
             source,
         })

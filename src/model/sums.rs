@@ -81,6 +81,30 @@ impl Sums {
     pub fn get(&self, file: &str) -> Option<&str> {
         self.entries.get(file).map(|e| e.sha256.as_str())
     }
+
+    /// The entries listed after one that sorts after them (byte order of
+    /// the file names, as `LC_ALL=C sort -k2` gives). The project's list is
+    /// kept sorted so that two changes adding sources merge cleanly and a
+    /// reader finds a file at once; `check` enforces it. Loading does not:
+    /// any order is valid `sha256sum` input.
+    pub fn out_of_order(&self) -> Vec<Diagnostic> {
+        let mut by_line: Vec<(&String, usize)> =
+            self.entries.iter().map(|(n, e)| (n, e.line)).collect();
+        by_line.sort_by_key(|&(_, line)| line);
+        by_line
+            .windows(2)
+            .filter(|w| w[1].0 < w[0].0)
+            .map(|w| {
+                self.source.at_line(
+                    w[1].1,
+                    format!(
+                        "'{}' is out of order: the list is sorted by file name ('{}' on line {} sorts after it)",
+                        w[1].0, w[0].0, w[0].1
+                    ),
+                )
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -107,5 +131,26 @@ mod tests {
         assert!(errs[1].starts_with("S:5: expected"));
         assert!(errs[2].starts_with("S:6: 'a.tar.gz' listed twice (first at line 2)"));
         assert!(errs[3].starts_with("S:7: invalid file name 'x/y'"));
+    }
+
+    #[test]
+    fn out_of_order_names_each_misplaced_line() {
+        let sorted = format!("{H}  a.tar\n# c\n{H}  b.tar\n{H}  c.tar\n");
+        let mut d = Diagnostics::default();
+        assert!(Sums::parse(SourceText::new("S", sorted), &mut d)
+            .out_of_order()
+            .is_empty());
+        let text = format!("{H}  b.tar\n{H}  a.tar\n{H}  c.tar\n{H}  B.tar\n");
+        let s = Sums::parse(SourceText::new("S", text), &mut d);
+        let errs: Vec<String> = s.out_of_order().iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(
+            errs[0].starts_with("S:2: 'a.tar' is out of order"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].starts_with("S:4: 'B.tar' is out of order"),
+            "{errs:?}"
+        );
     }
 }

@@ -1,6 +1,6 @@
 # The guest's own check of its sources, before it unpacks any itself: every
 # distfile against the pinned hashes the host lays beside them
-# ($DISTFILES/SHA256SUMS: SHA256SUMS.sources' lines for this run's files),
+# ($DISTFILES/SHA256SUMS: every line of SHA256SUMS.sources),
 # with kit's SHA-256; kit's SHA-256 itself against liblzma's (another
 # implementation: xz --check=sha256 records the SHA-256 of what it
 # compressed, xz -lvv prints it), on inputs from one block to megabytes
