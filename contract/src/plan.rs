@@ -7,9 +7,13 @@
 //! # comment
 //! build   <name> <script> [<interpreter>]
 //! improve <name> <script> [<interpreter>]
-//! jump    <name> kexec <next-stage>
+//! jump    <name> kexec <next-stage> [<kernel>]
 //! jump    <name> switch_root <next-stage> LABEL=<label>
 //! ```
+//!
+//! A kexec jump's `<kernel>` is the guest path of a kernel the stage built;
+//! the runner boots it unless the host laid [`crate::paths::KEXEC_KERNEL`]
+//! (the host's kernel, or `--kexec-kernel`), which always wins.
 //!
 //! The header is the first non-comment line. Fields are separated by runs of
 //! blanks; a field starting with `#` starts a comment.
@@ -61,8 +65,9 @@ impl fmt::Display for Kind {
 /// How a jump reaches the next stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
-    /// Boot the next kernel with the whole root as its initramfs.
-    Kexec,
+    /// Boot the next kernel with the whole root as its initramfs: the
+    /// host-laid one if there is one, else `kernel`.
+    Kexec { kernel: Option<String> },
     /// Copy the root onto the ext4 disk with this label and make it `/`.
     SwitchRoot { label: String },
 }
@@ -70,7 +75,7 @@ pub enum Method {
 impl Method {
     pub fn as_str(&self) -> &'static str {
         match self {
-            Method::Kexec => "kexec",
+            Method::Kexec { .. } => "kexec",
             Method::SwitchRoot { .. } => "switch_root",
         }
     }
@@ -115,7 +120,8 @@ impl fmt::Display for Step {
                 write!(f, " {} {next}", method.as_str())?;
                 match method {
                     Method::SwitchRoot { label } => write!(f, " LABEL={label}"),
-                    Method::Kexec => Ok(()),
+                    Method::Kexec { kernel: Some(k) } => write!(f, " {k}"),
+                    Method::Kexec { kernel: None } => Ok(()),
                 }
             }
         }
@@ -161,10 +167,22 @@ fn check_script(line: usize, script: &str) -> Result<(), LineError> {
 }
 
 fn parse_jump(line: usize, f: &[&str]) -> Result<Action, LineError> {
-    let usage = "expected 'jump <name> kexec <next-stage>' or \
+    let usage = "expected 'jump <name> kexec <next-stage> [<kernel>]' or \
                  'jump <name> switch_root <next-stage> LABEL=<label>'";
     let method = match (f.get(2).copied(), f.len()) {
-        (Some("kexec"), 4) => Method::Kexec,
+        (Some("kexec"), 4) => Method::Kexec { kernel: None },
+        (Some("kexec"), 5) => {
+            let k = f[4];
+            if !k.starts_with('/') || k.split('/').any(|c| c == "..") {
+                return err(
+                    line,
+                    format!("kexec kernel '{k}' must be an absolute path without '..'"),
+                );
+            }
+            Method::Kexec {
+                kernel: Some(k.to_string()),
+            }
+        }
         (Some("switch_root"), 5) => match f[4].strip_prefix("LABEL=") {
             Some(l) if !l.is_empty() && l.len() <= MAX_LABEL => Method::SwitchRoot {
                 label: l.to_string(),
@@ -452,7 +470,14 @@ mod tests {
                 "bootstrap/recipes/sysa/fix/run.sh",
                 Some("/bin/sh"),
             ),
-            jump("go-b", Method::Kexec, "sysb"),
+            jump("go-b", Method::Kexec { kernel: None }, "sysb"),
+            jump(
+                "go-b2",
+                Method::Kexec {
+                    kernel: Some("/boot/vmlinuz".into()),
+                },
+                "sysb",
+            ),
             jump(
                 "go-c",
                 Method::SwitchRoot {
@@ -470,6 +495,7 @@ mod tests {
             \tbuild  tcc+2 bootstrap/recipes/sysa/tcc/build.kaem   kaem # trailing\n\
             improve fix_1.0 bootstrap/recipes/sysa/fix/run.sh /bin/sh\n\
             jump go-b kexec sysb\n\
+            jump go-b2 kexec sysb /boot/vmlinuz\n\
             jump go-c switch_root sysc LABEL=BOOTSTRAP\n";
         assert_eq!(parse_steps(text).unwrap(), sample());
     }
@@ -500,8 +526,8 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e.msg.contains("read back"), "{e}");
         let mut s = sample();
-        s[4].kind = Kind::Build;
-        assert_eq!(render_steps(&s).unwrap_err().line, 6);
+        s[5].kind = Kind::Build;
+        assert_eq!(render_steps(&s).unwrap_err().line, 7);
         let mut s = sample();
         s[3] = jump(
             "j",
@@ -543,7 +569,9 @@ mod tests {
             "build a s bin/sh",
             "jump a",
             "jump a reboot",
-            "jump a kexec sysb extra",
+            "jump a kexec sysb relative/kernel",
+            "jump a kexec sysb /boot/../x",
+            "jump a kexec sysb /k extra",
             "jump a kexec",
             "jump a switch_root sysc",
             "jump a switch_root sysc UUID=x",

@@ -58,15 +58,15 @@ fn kexec_cmdline(base: &str, next: &str) -> Result<CString> {
     .map_err(|_| Error::new("kexec command line contains NUL"))
 }
 
-/// Pack the root, load it with the kernel, reboot into it.
-pub fn kexec_plan(cmdline: CString) -> Vec<Op> {
+/// Pack the root, load it with `kernel`, reboot into it.
+pub fn kexec_plan(kernel: &Path, cmdline: CString) -> Vec<Op> {
     vec![
         Op::PackRoot {
             root: "/".into(),
             archive: KEXEC_INITRD.into(),
         },
         Op::KexecLoad {
-            kernel: KEXEC_KERNEL.into(),
+            kernel: kernel.into(),
             initrd: KEXEC_INITRD.into(),
             cmdline,
         },
@@ -75,16 +75,37 @@ pub fn kexec_plan(cmdline: CString) -> Vec<Op> {
     ]
 }
 
-pub fn kexec(next: &str) -> Result<()> {
+/// The kernel to boot: the one the host laid (its kernel, or the user's
+/// `--kexec-kernel`) wins; else the one the stage built, if the plan names
+/// it. `exists` is the file test, a parameter for the unit test.
+pub fn kexec_kernel(built: Option<&str>, exists: &dyn Fn(&Path) -> bool) -> Result<PathBuf> {
+    let laid = Path::new(KEXEC_KERNEL);
+    if exists(laid) {
+        return Ok(laid.into());
+    }
+    match built {
+        Some(k) if exists(Path::new(k)) => Ok(k.into()),
+        Some(k) => Err(Error(format!(
+            "no kernel to kexec: {k} does not exist (no step of this stage built it) and the host laid none at {KEXEC_KERNEL} (--kexec-kernel)"
+        ))),
+        None => Err(Error(format!(
+            "no kernel to kexec: the host laid none at {KEXEC_KERNEL}"
+        ))),
+    }
+}
+
+pub fn kexec(next: &str, built: Option<&str>) -> Result<()> {
     // Before packing the whole root: is there a kernel to boot at all?
-    File::open(KEXEC_KERNEL).context(|| format!("opening {KEXEC_KERNEL}"))?;
+    let kernel = kexec_kernel(built, &|p| p.is_file())?;
+    File::open(&kernel).context(|| format!("opening {}", kernel.display()))?;
+    println!("bootstrap: kexec: next kernel: {}", kernel.display());
     let base = fs::read_to_string(KEXEC_CMDLINE).context(|| format!("reading {KEXEC_CMDLINE}"))?;
     let cmdline = kexec_cmdline(&base, next)?;
     println!(
         "bootstrap: kexec: next kernel's command line: {}",
         cmdline.to_string_lossy()
     );
-    sys::apply(&kexec_plan(cmdline), &Linux)?;
+    sys::apply(&kexec_plan(&kernel, cmdline), &Linux)?;
     Err(Error::new("reboot into the loaded kernel returned"))
 }
 
@@ -303,7 +324,7 @@ mod tests {
     fn kexec_packs_loads_syncs_then_reboots() {
         let r = Record::default();
         let cmdline = kexec_cmdline("console=ttyS0", "sysb").unwrap();
-        sys::apply(&kexec_plan(cmdline), &r).unwrap();
+        sys::apply(&kexec_plan(Path::new(KEXEC_KERNEL), cmdline), &r).unwrap();
         assert_eq!(
             r.calls(),
             [
@@ -315,12 +336,37 @@ mod tests {
         );
         // A failed load must not reboot.
         let r = Record::failing(&[(1, Errno::ENOSYS)]);
-        let e = sys::apply(&kexec_plan(CString::new("x").unwrap()), &r).unwrap_err();
+        let k = Path::new(KEXEC_KERNEL);
+        let e = sys::apply(&kexec_plan(k, CString::new("x").unwrap()), &r).unwrap_err();
         assert_eq!(r.calls().len(), 2);
         assert!(
             e.0.starts_with("kexec_file_load of /bootstrap/kexec/kernel: "),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_laid_kernel_wins_then_the_built_one() {
+        let has = |files: &'static [&'static str]| {
+            move |p: &Path| files.iter().any(|f| Path::new(f) == p)
+        };
+        let both = has(&[KEXEC_KERNEL, "/boot/vmlinuz"]);
+        assert_eq!(
+            kexec_kernel(Some("/boot/vmlinuz"), &both).unwrap(),
+            Path::new(KEXEC_KERNEL)
+        );
+        let built = has(&["/boot/vmlinuz"]);
+        assert_eq!(
+            kexec_kernel(Some("/boot/vmlinuz"), &built).unwrap(),
+            Path::new("/boot/vmlinuz")
+        );
+        let none = has(&[]);
+        let e = kexec_kernel(Some("/boot/vmlinuz"), &none).unwrap_err();
+        assert!(e.0.contains("/boot/vmlinuz does not exist"), "{e}");
+        assert!(kexec_kernel(None, &built)
+            .unwrap_err()
+            .0
+            .contains("laid none"));
     }
 
     #[test]

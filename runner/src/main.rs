@@ -89,7 +89,7 @@ fn run_and_report(layout: &Layout, stage: &str) -> bool {
         // Only reachable as PID 1: stage::run refuses jumps otherwise.
         Ok(Some(j)) => {
             let r = match &j.method {
-                Method::Kexec => jump::kexec(&j.next),
+                Method::Kexec { kernel } => jump::kexec(&j.next, kernel.as_deref()),
                 Method::SwitchRoot { label } => jump::switch_root(&j.next, label),
             };
             // A jump that returns has failed.

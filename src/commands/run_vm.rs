@@ -55,7 +55,18 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
         Some(k) => k.clone(),
         None => qemu::default_kernel()?,
     };
-    let kexec_kernel = a.vm.kexec_kernel.clone().unwrap_or_else(|| kernel.clone());
+    // The kernel sysa kexecs into: the one a step builds, when the jump
+    // names it (`kernel = ...` in parts.toml), unless --kexec-kernel says
+    // otherwise; else the host's (--kexec-kernel, or --kernel again).
+    let built_kernel = ram
+        .iter()
+        .flat_map(|(_, steps)| steps)
+        .find_map(|s| s.kernel.clone());
+    let kexec_kernel = match (&a.vm.kexec_kernel, &built_kernel) {
+        (Some(k), _) => Some(k.clone()),
+        (None, Some(_)) => None,
+        (None, None) => Some(kernel.clone()),
+    };
     let cores = a.jobs(&config) as u32;
     let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, cores as usize)?;
     let gcc_root = gcc_seed.as_ref().map(|s| s.root());
@@ -85,7 +96,9 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     target::lay(&iroot, &inputs, &ram)?;
     let kexec_to = in_root(&iroot, paths::KEXEC_KERNEL);
     std::fs::create_dir_all(kexec_to.parent().expect("a directory"))?;
-    std::fs::copy(&kexec_kernel, &kexec_to).with_context(|| kexec_kernel.display().to_string())?;
+    if let Some(k) = &kexec_kernel {
+        std::fs::copy(k, &kexec_to).with_context(|| k.display().to_string())?;
+    }
     std::fs::write(
         in_root(&iroot, paths::KEXEC_CMDLINE),
         format!("{}\n", qemu::CMDLINE),
@@ -102,12 +115,14 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
             None
         }
     };
-    let n = kmod::add_modules(&iroot, &kexec_kernel, own_modules(&kexec_kernel), optional)?;
-    eprintln!(
-        "bootstrap: {n} kernel modules for {}",
-        kexec_kernel.display()
-    );
-    if kexec_kernel != kernel {
+    if let Some(k) = &kexec_kernel {
+        let n = kmod::add_modules(&iroot, k, own_modules(k), optional)?;
+        eprintln!("bootstrap: {n} kernel modules for {}", k.display());
+    } else if let Some(b) = &built_kernel {
+        // Built with everything it needs to reach the disk: no modules.
+        eprintln!("bootstrap: sysa kexecs into the kernel it builds, {b}");
+    }
+    if kexec_kernel.as_ref() != Some(&kernel) {
         kmod::add_modules(&iroot, &kernel, a.vm.modules.as_deref(), optional)?;
     }
     target::link_init(&iroot)?;

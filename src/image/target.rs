@@ -70,7 +70,9 @@ pub fn steps_file(project: &Project, stage: &str, steps: &[&Step]) -> Result<Str
                     );
                 };
                 let method = match j {
-                    Jump::Kexec => plan::Method::Kexec,
+                    Jump::Kexec => plan::Method::Kexec {
+                        kernel: step.kernel.clone(),
+                    },
                     Jump::SwitchRoot => plan::Method::SwitchRoot {
                         label: DISK_LABEL.into(),
                     },

@@ -47,6 +47,10 @@ pub struct Step {
     pub kind: StepKind,
     pub when: Option<Cond>,
     pub when_text: Option<String>,
+    /// `kernel = "/boot/vmlinuz"` on a kexec jump: the guest path of the
+    /// kernel a step of the run built, booted unless `--kexec-kernel` says
+    /// otherwise. Without it the host lays the kernel to kexec.
+    pub kernel: Option<String>,
     /// Line of the step in parts.toml, for diagnostics.
     pub line: usize,
 }
@@ -292,6 +296,7 @@ fn parse_step(
     let line = source.line_col(raw.span().start).0;
     let mut kind: Option<(StepKind, String)> = None;
     let mut name_override = None;
+    let mut kernel: Option<(String, std::ops::Range<usize>)> = None;
     let mut when = None;
     let mut when_text = None;
     let mut ok = true;
@@ -361,6 +366,20 @@ fn parse_step(
                 };
                 j.map(|j| (StepKind::Jump(j), format!("jump-{}", j.as_str())))
             }
+            "kernel" => {
+                let clean = text.starts_with('/')
+                    && !text.split('/').any(|c| c == ".." || c == ".")
+                    && !text.ends_with('/');
+                if !clean {
+                    diags.push(source.at(
+                        v.span(),
+                        format!("kernel '{text}' must be an absolute guest path without . or .."),
+                    ));
+                    ok = false;
+                }
+                kernel = Some((text, v.span()));
+                None
+            }
             "name" => {
                 if !valid_name(&text) {
                     diags.push(source.at(v.span(), format!("invalid step name '{text}'")));
@@ -391,7 +410,7 @@ fn parse_step(
                     k.span(),
                     format!(
                         "unknown step key '{other}' (a step is one of build, improve, jump, \
-                         with optional name and when)"
+                         with optional name and when, and kernel on a kexec jump)"
                     ),
                 ));
                 ok = false;
@@ -414,6 +433,12 @@ fn parse_step(
         }
         return None;
     };
+    if let Some((_, span)) = &kernel {
+        if kind != StepKind::Jump(Jump::Kexec) {
+            diags.push(source.at(span.clone(), "kernel is for a kexec jump only"));
+            ok = false;
+        }
+    }
     if !ok {
         return None;
     }
@@ -422,6 +447,7 @@ fn parse_step(
         kind,
         when,
         when_text,
+        kernel: kernel.map(|(k, _)| k),
         line,
     })
 }
@@ -500,6 +526,10 @@ steps = [
   { build = "d", when = "mode == vm" },
   { build = "e", when = "(" },
   {},
+  { build = "f", kernel = "/boot/vmlinuz" },
+  { jump = "kexec", name = "j", kernel = "boot/vmlinuz" },
+  { jump = "kexec", name = "k", kernel = "/boot/../x" },
+  { jump = "kexec", name = "l", kernel = "/boot/vmlinuz" },
 ]
 "#;
         let (m, errs) = parse(text);
@@ -515,11 +545,17 @@ steps = [
             "parts.toml:17:25: in condition: option 'mode' is never 'vm'",
             "parts.toml:18:25: bad condition '('",
             "parts.toml:19:3: step has no kind",
+            "parts.toml:20:27: kernel is for a kexec jump only",
+            "parts.toml:21:42: kernel 'boot/vmlinuz' must be an absolute guest path",
+            "parts.toml:22:42: kernel '/boot/../x' must be an absolute guest path",
         ];
         assert_eq!(errs.len(), expect.len(), "{errs:#?}");
         for (e, want) in errs.iter().zip(expect) {
             assert!(e.starts_with(want), "{e:?} should start with {want:?}");
         }
+        let steps = &m.unwrap().stages[0].steps;
+        let l = steps.iter().find(|s| s.name == "l").unwrap();
+        assert_eq!(l.kernel.as_deref(), Some("/boot/vmlinuz"));
     }
 
     #[test]

@@ -392,6 +392,21 @@ pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
                 continue;
             }
         }
+        // A kexec jump that names the kernel a dropped step builds boots
+        // the host's kernel instead.
+        if in_stage
+            && t.starts_with("{ jump = \"kexec\"")
+            && dropped.iter().any(|d| d.starts_with("linux-"))
+        {
+            let mut l = line.to_string();
+            if let Some(at) = l.find(" kernel = \"") {
+                let end = l[at + 11..].find("\",").expect("kernel = \"...\",") + at + 13;
+                l.replace_range(at..end, "");
+            }
+            out.push_str(&l);
+            out.push('\n');
+            continue;
+        }
         out.push_str(line);
         out.push('\n');
     }
