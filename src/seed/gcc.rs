@@ -49,7 +49,8 @@ pub const INPUTS_FILE: &str = "inputs";
 /// data so that the id's dependence on each input can be tested.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdInputs {
-    /// Host compilers: the name given and what `--version` printed.
+    /// Host compilers (C, C++, then the assembler and linker configure
+    /// probes): the name given and what `--version` printed.
     pub compilers: Vec<(String, String)>,
     /// Each source: file name, SHA-256, inner tarball, place in the tree.
     pub sources: Vec<[String; 4]>,
@@ -132,10 +133,21 @@ pub fn compiler_identity(name: &str, flag: &str) -> Result<String> {
 /// Every input of the gcc seed that `cc` and `cxx` would build.
 pub fn id_inputs(project: &Project, cc: &str, cxx: &str) -> Result<IdInputs> {
     let recipe = recipe(project)?;
-    let compilers = vec![
+    let configure = configure_line(recipe)?;
+    let mut compilers = vec![
         (cc.to_string(), compiler_identity(cc, "--seed-cc")?),
         (cxx.to_string(), compiler_identity(cxx, "--seed-cxx")?),
     ];
+    // The assembler and linker configure probes for what they support
+    // (`--with-as=`, `--with-ld=`): their answers shape GCC's output.
+    for a in &configure {
+        for opt in ["--with-as=", "--with-ld="] {
+            if let Some(tool) = a.strip_prefix(opt) {
+                let flag = format!("{} in {GCC_CONFIGURE_ARGS}", opt.trim_end_matches('='));
+                compilers.push((tool.to_string(), compiler_identity(tool, &flag)?));
+            }
+        }
+    }
     let sources = recipe
         .sources
         .iter()
@@ -163,7 +175,7 @@ pub fn id_inputs(project: &Project, cc: &str, cxx: &str) -> Result<IdInputs> {
         compilers,
         sources,
         files,
-        configure: configure_line(recipe)?,
+        configure,
         env: HOST_ENV
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -305,7 +317,7 @@ fn build(
     unpack_sources(project, distfiles, recipe, &src)?;
     apply_patches(&src, &recipe.patches()?, &logs.join("patch.log"))?;
 
-    let [(cc, _), (cxx, _)] = &inputs.compilers[..] else {
+    let [(cc, _), (cxx, _), ..] = &inputs.compilers[..] else {
         bail!("gcc-seed needs a C and a C++ compiler");
     };
     // The environment of every tool run: the host's, with the compilers and
