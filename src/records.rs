@@ -122,6 +122,16 @@ impl Records {
         s
     }
 
+    /// The same records with the steps in `order` (`stage/name`, as
+    /// parts.toml lists them); steps not in it keep their place after
+    /// those. A resumed target completes a step added to sysa after its
+    /// sysc steps; SHA256SUMS.pkgs follows the manifest.
+    pub fn in_order(mut self, order: &[String]) -> Records {
+        let pos = |step: &str| order.iter().position(|o| o == step).unwrap_or(order.len());
+        self.steps.sort_by_key(|(step, _)| pos(step));
+        self
+    }
+
     /// Only the steps that `other` has too, in this order: what a target
     /// that stopped early (or ran a shorter manifest) is compared with.
     pub fn restricted_to(&self, other: &Records) -> Records {
@@ -278,6 +288,24 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn in_order_follows_the_manifest_and_keeps_strangers_last() {
+        let r = Records {
+            steps: ["sysc/c", "x/y", "sysa/b", "sysa/a"]
+                .iter()
+                .map(|s| (s.to_string(), StepRecord::new()))
+                .collect(),
+        };
+        let order: Vec<String> = ["sysa/a", "sysa/b", "sysc/c"].map(String::from).to_vec();
+        let names: Vec<String> = r
+            .in_order(&order)
+            .steps
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(names, ["sysa/a", "sysa/b", "sysc/c", "x/y"]);
     }
 
     #[test]

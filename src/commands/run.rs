@@ -61,14 +61,16 @@ pub struct VmArgs {
     /// Kernel that boots sysa [default: the newest /boot/vmlinuz-*]
     #[arg(long, value_name = "FILE")]
     pub kernel: Option<PathBuf>,
-    /// Kernel sysa kexecs into for sysb [default: --kernel]
+    /// Kernel sysa kexecs into for sysb, instead of the one sysa builds
+    /// [default: sysa's kernel, or --kernel if sysa builds none]
     #[arg(long, value_name = "FILE")]
     pub kexec_kernel: Option<PathBuf>,
     /// Modules of --kernel [default: /lib/modules/<its version>]
     #[arg(long, value_name = "DIR")]
     pub modules: Option<PathBuf>,
-    /// Guest memory.
-    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    /// Guest memory. sysa runs in RAM, whose root filesystem may take half
+    /// of it: the kernel step's unpacked tree and objects need about 2 GiB.
+    #[arg(long, default_value_t = 6144, value_name = "MIB")]
     pub memory: u32,
     /// Size of the target disk image (K, M, G suffixes).
     #[arg(long, default_value = "2G", value_name = "SIZE")]

@@ -65,6 +65,18 @@ pub fn run(g: &Global, a: &VerifyArgs) -> Result<ExitCode> {
             eprint!("{}", records::render_differences(&diffs, "recorded"));
             bail!("the target's files no longer match its own records; not updating");
         }
+        let (project, _) = g.load()?;
+        let order: Vec<String> = project
+            .manifest
+            .stages
+            .iter()
+            .flat_map(|st| {
+                st.steps
+                    .iter()
+                    .map(move |s| format!("{}/{}", st.name, s.name))
+            })
+            .collect();
+        let actual = actual.in_order(&order);
         fsutil::write_atomic(&root.join(PKG_SUMS), actual.render().as_bytes())?;
         println!(
             "verify: wrote {PKG_SUMS}: {} steps, {} files",

@@ -414,6 +414,25 @@ pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
     for d in &dropped {
         std::fs::remove_dir_all(proj.join(stage).join(d)).unwrap();
     }
+    // The dropped steps' records, so that `verify -C proj` expects only
+    // what the copy builds.
+    let pkgs = proj.join("SHA256SUMS.pkgs");
+    if let Ok(text) = std::fs::read_to_string(&pkgs) {
+        let mut out = String::new();
+        let mut skip = false;
+        for line in text.lines() {
+            if let Some(step) = line.strip_prefix("# step ") {
+                skip = step
+                    .split_once('/')
+                    .is_some_and(|(st, name)| st == stage && dropped.iter().any(|d| d == name));
+            }
+            if !skip {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        std::fs::write(&pkgs, out).unwrap();
+    }
     // Hashes of files that no remaining recipe names.
     let mut recipes = String::new();
     for st in ["sysa", "sysb", "sysc"] {
@@ -436,4 +455,50 @@ pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(proj.join("SHA256SUMS.sources"), kept).unwrap();
+}
+
+/// Remove the steps of `stage` named in `drop` (build steps by package,
+/// improve steps by script stem) from the project copy `proj`, as
+/// [`keep_steps`] does for the others.
+pub fn drop_steps(proj: &Path, stage: &str, drop: &[&str]) {
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    let mut in_stage = false;
+    let mut keep = Vec::new();
+    for line in parts.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') && !t.starts_with("[[") {
+            in_stage = t == format!("[{stage}]");
+        }
+        let name = t
+            .strip_prefix("{ build = \"")
+            .map(|r| r.split('"').next().unwrap().to_string())
+            .or_else(|| {
+                t.strip_prefix("{ improve = \"")
+                    .map(|r| r.split('.').next().unwrap().to_string())
+            });
+        if let (true, Some(n)) = (in_stage, name) {
+            if !drop.contains(&n.as_str()) {
+                keep.push(n);
+            }
+        }
+    }
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+    keep_steps(proj, stage, &keep);
+}
+
+/// A copy of the project without the kernel step and its check (and so
+/// without gcc-seed, which only the kernel uses): for the tests that run the
+/// rest of the chain and cannot pay for building GCC and Linux.
+pub fn without_kernel(dir: &Path) -> PathBuf {
+    let proj = project_copy(dir);
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    let linux: Vec<String> = parts
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("{ build = \"linux-"))
+        .map(|r| format!("linux-{}", r.split('"').next().unwrap()))
+        .collect();
+    let mut drop: Vec<&str> = linux.iter().map(String::as_str).collect();
+    drop.push("check-linux");
+    drop_steps(&proj, "sysa", &drop);
+    proj
 }
