@@ -16,6 +16,8 @@ fn two_builds_are_byte_identical_and_hold_the_seed() {
     // take tests/kernel.rs's time to build).
     let proj = without_kernel(t.path());
     let repo = proj.as_path();
+    // The copy has no runner/ to build: the one the other tests use.
+    let runner = static_runner().unwrap();
     let outs: Vec<_> = ["a.cpio.gz", "b.cpio.gz"]
         .iter()
         .map(|n| t.path().join(n))
@@ -32,6 +34,8 @@ fn two_builds_are_byte_identical_and_hold_the_seed() {
             "--distfiles",
             path_str(&distfiles),
             "--offline",
+            "--runner",
+            path_str(&runner),
         ]);
         assert!(o.status.success(), "{:?}", text(&o));
     }
