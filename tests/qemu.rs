@@ -191,7 +191,7 @@ fn a_guest_that_hangs_is_killed_and_reported() {
     let Some(e) = env() else { return };
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let t = tempfile::tempdir().unwrap();
-    let proj = project_copy(t.path());
+    let proj = without_kernel(t.path());
     // A first sysa step that spins forever without a word. (The timeout
     // leaves room for a kernel that boots slowly under TCG on a busy host.)
     first_sysa_step_runs(&proj, "void _start(void) { for (;;) ; }\n");
