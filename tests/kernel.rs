@@ -19,22 +19,6 @@ fn opted_in() -> bool {
     std::env::var("BOOTSTRAP_TEST_KERNEL").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-fn stock_kernel() -> Option<PathBuf> {
-    let mut k: Vec<PathBuf> = std::fs::read_dir("/boot")
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().is_some_and(|n| {
-                n.to_string_lossy().starts_with("vmlinuz-")
-                    && n.to_string_lossy().ends_with("cloud-amd64")
-            })
-        })
-        .collect();
-    k.sort();
-    k.pop()
-}
-
 #[test]
 fn sysa_builds_linux_with_gcc_seed_and_qemu_kexecs_into_it() {
     if !opted_in() {
@@ -49,7 +33,7 @@ fn sysa_builds_linux_with_gcc_seed_and_qemu_kexecs_into_it() {
     if !qemu.is_ok_and(|o| o.status.success()) {
         return skip("kernel", "qemu-system-x86_64 is not installed");
     }
-    let Some(kernel) = stock_kernel() else {
+    let Some(kernel) = cloud_kernel() else {
         return skip("kernel", "no /boot/vmlinuz-*-cloud-amd64");
     };
     let distfiles = match pinned_distfiles() {

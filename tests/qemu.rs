@@ -36,20 +36,7 @@ fn env() -> Option<Env> {
             );
         }
         bootstrap::image::disk::check_tools().map_err(|e| format!("{e:#}"))?;
-        let mut kernels: Vec<PathBuf> = std::fs::read_dir("/boot")
-            .map_err(|e| e.to_string())?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name().is_some_and(|n| {
-                    n.to_string_lossy().starts_with("vmlinuz-")
-                        && n.to_string_lossy().ends_with("cloud-amd64")
-                })
-            })
-            .collect();
-        kernels.sort();
-        let kernel = kernels
-            .pop()
+        let kernel = cloud_kernel()
             .ok_or("no /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)")?;
         Ok(Env {
             distfiles: pinned_distfiles()?,

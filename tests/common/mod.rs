@@ -308,6 +308,24 @@ pub fn skip(test: &str, reason: &str) {
     eprintln!("SKIPPED {test}: {reason}");
 }
 
+/// The newest Debian cloud kernel in /boot (its virtio drivers are modules,
+/// and it boots fastest under TCG), for the QEMU tests.
+pub fn cloud_kernel() -> Option<PathBuf> {
+    let mut kernels: Vec<PathBuf> = std::fs::read_dir("/boot")
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy().starts_with("vmlinuz-")
+                    && n.to_string_lossy().ends_with("cloud-amd64")
+            })
+        })
+        .collect();
+    kernels.sort();
+    kernels.pop()
+}
+
 /// The project's pinned sources, fetched (once; later calls find them) into
 /// target/test-distfiles.
 pub fn pinned_distfiles() -> Result<PathBuf, String> {
