@@ -24,7 +24,7 @@ fn writes_the_same_initramfs_and_disk_image_every_time() {
     let runner = static_runner().unwrap();
 
     let t = tempfile::tempdir().unwrap();
-    // Without the kernel step: gcc-seed and Linux are tests/kernel.rs's.
+    // Without the kernel step: gcc-seed and Linux are tests/chain.rs's.
     let proj = without_kernel(t.path());
     let repo = proj.as_path();
     let outs: Vec<PathBuf> = ["a", "b"].iter().map(|n| t.path().join(n)).collect();

@@ -111,6 +111,53 @@ fn the_repository_itself_is_consistent() {
     assert!(ok, "{out}\n{err}");
 }
 
+/// The cut-down copies the end-to-end tests run are projects `check`
+/// accepts, and a kexec jump loses the kernel only with the step that
+/// installs it.
+#[test]
+fn the_test_projects_cut_from_the_repository_are_consistent() {
+    let t = tempfile::tempdir().unwrap();
+    let jump = |proj: &std::path::Path| {
+        let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+        let line = parts
+            .lines()
+            .find(|l| l.trim_start().starts_with("{ jump = \"kexec\""))
+            .unwrap();
+        line.trim().to_string()
+    };
+
+    let full = project_copy(&t.path().join("full"));
+    keep_steps(&full, "sysc", &["check-system"]);
+    assert!(
+        jump(&full).contains("kernel = \"/boot/vmlinuz\""),
+        "{}",
+        jump(&full)
+    );
+    let (ok, out, err) = check(&full);
+    assert!(ok, "{out}\n{err}");
+
+    let nok = without_kernel(&t.path().join("nok"));
+    let linux = std::fs::read_dir(nok.join("sysa"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("linux-"));
+    assert!(!linux, "the kernel's recipe is left in the copy");
+    let j = jump(&nok);
+    assert!(!j.contains("kernel") && j.contains("when = "), "{j}");
+    let pkgs = std::fs::read_to_string(nok.join("SHA256SUMS.pkgs")).unwrap();
+    assert!(!pkgs.contains("vmlinuz") && pkgs.contains("# step sysa/cpio-"));
+    let (ok, out, err) = check(&nok);
+    assert!(ok, "{out}\n{err}");
+
+    let short = project_copy(&t.path().join("short"));
+    keep_steps(&short, "sysa", &["kit", "musl-1.2.3"]);
+    let parts = std::fs::read_to_string(short.join("parts.toml")).unwrap();
+    assert!(!parts.contains("tcc-stage1") && parts.contains("musl-1.2.3"));
+    assert!(!jump(&short).contains("kernel"), "{}", jump(&short));
+    let (ok, out, err) = check(&short);
+    assert!(ok, "{out}\n{err}");
+}
+
 #[test]
 fn a_generated_build_script_must_match_its_generator() {
     let (t, proj, _) = tmp();

@@ -13,7 +13,7 @@ fn two_builds_are_byte_identical_and_hold_the_seed() {
     };
     let t = tempfile::tempdir().unwrap();
     // Without the kernel step, whose gcc-seed would join the archive (and
-    // take tests/kernel.rs's time to build).
+    // take tests/chain.rs's time to build).
     let proj = without_kernel(t.path());
     let repo = proj.as_path();
     // The copy has no runner/ to build: the one the other tests use.

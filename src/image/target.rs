@@ -175,7 +175,16 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
         .with_context(|| format!("copying runner {}", inputs.runner.display()))?;
     fsutil::remove_any(&at(paths::SEED))?;
     fsutil::copy_tree(&in_root(inputs.seed, paths::SEED), &at(paths::SEED))?;
-    if let Some(gcc) = inputs.gcc_seed {
+    // gcc-seed only for a step still to run that compiles with it: a run
+    // whose kernel came from the step cache does not carry 58 MB of GCC.
+    let pending =
+        |stage: &str, step: &Step| !done.contains(&(stage.to_string(), step.name.clone()));
+    let needs_gcc = stages.iter().any(|(stage, steps)| {
+        steps.iter().any(|step| {
+            pending(stage, step) && project.step_recipe(stage, step).is_some_and(|r| r.gcc_seed)
+        })
+    });
+    if let (Some(gcc), true) = (inputs.gcc_seed, needs_gcc) {
         fsutil::copy_tree(&in_root(gcc, paths::GCC_SEED), &at(paths::GCC_SEED))?;
     }
 
@@ -213,13 +222,15 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
                 continue;
             };
             fsutil::copy_tree(&r.dir, &at(&paths::recipe(stage, &step.name)))?;
-            for s in &r.sources {
-                wanted_files.insert(s.file.clone());
-            }
             let src = at(&paths::src(&step.name));
             fsutil::remove_any(&src)?;
-            if done.contains(&(stage.to_string(), step.name.clone())) {
+            // A finished step (built before, or restored from the step
+            // cache) needs neither its sources nor its distfiles.
+            if !pending(stage, step) {
                 continue;
+            }
+            for s in &r.sources {
+                wanted_files.insert(s.file.clone());
             }
             if r.unpack == Unpack::Guest {
                 let list = at(&paths::sources_list(stage, &step.name));
@@ -572,13 +583,18 @@ mod tests {
             .collect();
         w(
             "parts.toml",
-            b"[seed]\ntcc = \"seed\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n[sysc]\nsteps = [{ build = \"later\" }]\n",
+            b"[seed]\ntcc = \"seed\"\ngcc = \"gs\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n[sysc]\nsteps = [{ build = \"later\" }]\n",
         );
         w("sysa/seed/recipe.toml", b"");
         w("sysa/seed/config.h", b"");
         w(
+            "sysa/gs/recipe.toml",
+            b"[[source]]\nfile = \"gcc.tar.xz\"\ndebian = \"pool/g.tar.xz\"\n",
+        );
+        w("sysa/gs/configure.args", b"--target=x86_64-linux-musl\n");
+        w(
             "sysa/pkg/recipe.toml",
-            b"script = \"build.sh\"\ninterpreter = \"/bin/sh\"\nunpack = \"guest\"\n\n[[source]]\nfile = \"pkg.tar.gz\"\ndebian = \"pool/main/p/pkg.tar.gz\"\n",
+            b"script = \"build.sh\"\ninterpreter = \"/bin/sh\"\nunpack = \"guest\"\ngcc_seed = true\n\n[[source]]\nfile = \"pkg.tar.gz\"\ndebian = \"pool/main/p/pkg.tar.gz\"\n",
         );
         w("sysa/pkg/build.sh", b". /bootstrap/lib/unpack.sh\n");
         w("sysa/pkg/patches/02-b.patch", b"");
@@ -586,9 +602,10 @@ mod tests {
         w("sysglobal/unpack.sh", b"# shared\n");
         // A pin no step of this run uses (a later stage's) travels too.
         let other = "1".repeat(64);
+        let gcc_pin = "2".repeat(64);
         w(
             "SHA256SUMS.sources",
-            format!("{other}  later.tar.gz\n{hex}  pkg.tar.gz\n").as_bytes(),
+            format!("{gcc_pin}  gcc.tar.xz\n{other}  later.tar.gz\n{hex}  pkg.tar.gz\n").as_bytes(),
         );
         w(
             "sysc/later/recipe.toml",
@@ -603,12 +620,15 @@ mod tests {
         fs::write(&runner, "").unwrap();
         let seed = t.path().join("seed");
         fs::create_dir_all(seed.join("bootstrap/seed/bin")).unwrap();
+        let gcc = t.path().join("gcc");
+        fs::create_dir_all(in_root(&gcc, paths::GCC_SEED).join("bin")).unwrap();
+        fs::write(in_root(&gcc, paths::GCC_SEED).join("bin/gcc"), "").unwrap();
         let inputs = Inputs {
             project: &project,
             distfiles: &dist,
             runner: &runner,
             seed: &seed,
-            gcc_seed: None,
+            gcc_seed: Some(&gcc),
             mode: Mode::Chroot,
             jobs: 1,
             work: &t.path().join("work"),
@@ -624,10 +644,11 @@ mod tests {
         // The pinned hashes travel with it, for the guest's own check.
         assert_eq!(
             fs::read_to_string(root.join("bootstrap/distfiles/SHA256SUMS")).unwrap(),
-            format!("{other}  later.tar.gz\n{hex}  pkg.tar.gz\n")
+            format!("{gcc_pin}  gcc.tar.xz\n{other}  later.tar.gz\n{hex}  pkg.tar.gz\n")
         );
         assert!(!root.join("bootstrap/distfiles/later.tar.gz").exists());
         assert!(root.join("bootstrap/recipes/sysa/pkg/build.sh").is_file());
+        assert!(in_root(&root, paths::GCC_SEED).join("bin/gcc").is_file());
         // What the guest unpacks and patches, in the host's order.
         let list = fs::read_to_string(root.join("bootstrap/plan/sysa-sources/pkg")).unwrap();
         let body: Vec<&str> = list.lines().filter(|l| !l.starts_with('#')).collect();
@@ -649,6 +670,10 @@ mod tests {
         let steps: Vec<&Step> = project.manifest.stages[0].steps.iter().collect();
         lay(&root, &inputs, &[("sysa", steps)]).unwrap();
         assert!(!root.join("bootstrap/plan/sysa-sources/pkg").exists());
+        // Nor are its distfile and gcc-seed carried any more.
+        assert!(!root.join("bootstrap/distfiles/pkg.tar.gz").exists());
+        assert!(!in_root(&root, paths::GCC_SEED).exists());
+        assert!(root.join("bootstrap/distfiles/SHA256SUMS").is_file());
     }
 
     #[test]

@@ -382,74 +382,125 @@ pub fn first_sysa_step_runs(proj: &Path, c_source: &str) {
     .unwrap();
 }
 
+/// The name of the step a `parts.toml` line declares: a build step by its
+/// package, an improve step by its script's stem; `None` for other lines.
+fn step_name(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    if let Some(rest) = t.strip_prefix("{ build = \"") {
+        return rest.split('"').next();
+    }
+    t.strip_prefix("{ improve = \"")
+        .and_then(|rest| rest.split('.').next())
+}
+
 /// Cut `stage` of the project copy `proj` down to the steps named in
 /// `keep` plus its jumps (a shorter chain that still kexecs and
 /// switch_roots, for tests that do not need the whole userland). The
-/// recipes and source hashes no step uses any more go too, as `check`
-/// requires.
+/// recipes, records and source hashes no step uses any more go too, as
+/// `check` and `verify` require.
 pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
+    retain_steps(proj, stage, |name| keep.contains(&name));
+}
+
+/// Remove the steps of `stage` named in `drop` (build steps by package,
+/// improve steps by script stem) from the project copy `proj`, as
+/// [`keep_steps`] does for the others.
+pub fn drop_steps(proj: &Path, stage: &str, drop: &[&str]) {
+    retain_steps(proj, stage, |name| !drop.contains(&name));
+}
+
+/// Which step of `stage` installed `path` (absolute, as a jump names it),
+/// by the project's records.
+fn step_installing(pkgs: &str, stage: &str, path: &str) -> Option<String> {
+    let rel = path.trim_start_matches('/');
+    let mut step = None;
+    for line in pkgs.lines() {
+        if let Some(s) = line.strip_prefix("# step ") {
+            step = s.strip_prefix(&format!("{stage}/"));
+            continue;
+        }
+        let named = line
+            .strip_prefix("# link ")
+            .and_then(|l| l.split(" -> ").next())
+            .or_else(|| line.split_once("  ").map(|(_, f)| f));
+        if named == Some(rel) {
+            return step.map(str::to_string);
+        }
+    }
+    None
+}
+
+fn retain_steps(proj: &Path, stage: &str, kept: impl Fn(&str) -> bool) {
     let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
-    let mut out = String::new();
-    let mut in_stage = false;
+    let pkgs_path = proj.join("SHA256SUMS.pkgs");
+    let pkgs = std::fs::read_to_string(&pkgs_path).unwrap_or_default();
+    let in_stage = |header: &str| header == format!("[{stage}]");
+    let mut current = false;
     let mut dropped = Vec::new();
     for line in parts.lines() {
         let t = line.trim_start();
         if t.starts_with('[') && !t.starts_with("[[") {
-            in_stage = t == format!("[{stage}]");
+            current = in_stage(t);
         }
-        let kept = keep.iter().any(|k| {
-            t.starts_with(&format!("{{ build = \"{k}\""))
-                || t.starts_with(&format!("{{ improve = \"{k}."))
-        });
-        if in_stage && !kept {
-            if let Some(rest) = t.strip_prefix("{ build = \"") {
-                dropped.push(rest.split('"').next().unwrap().to_string());
-                continue;
-            }
-            if t.starts_with("{ improve = ") {
-                continue;
+        if let (true, Some(name)) = (current, step_name(line)) {
+            if !kept(name) {
+                dropped.push((name.to_string(), t.starts_with("{ build = ")));
             }
         }
-        // A kexec jump that names the kernel a dropped step builds boots
-        // the host's kernel instead.
-        if in_stage
-            && t.starts_with("{ jump = \"kexec\"")
-            && dropped.iter().any(|d| d.starts_with("linux-"))
-        {
-            let mut l = line.to_string();
-            if let Some(at) = l.find(" kernel = \"") {
-                let end = l[at + 11..].find("\",").expect("kernel = \"...\",") + at + 13;
-                l.replace_range(at..end, "");
-            }
-            out.push_str(&l);
-            out.push('\n');
+    }
+    let was_dropped = |n: &str| dropped.iter().any(|(d, _)| d == n);
+
+    let mut out = String::new();
+    current = false;
+    for line in parts.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') && !t.starts_with("[[") {
+            current = in_stage(t);
+        }
+        if current && step_name(line).is_some_and(|n| !kept(n)) {
             continue;
         }
-        out.push_str(line);
+        // A kexec jump naming a kernel that a dropped step built boots the
+        // host's kernel instead (`bootstrap/kexec/kernel`).
+        let mut l = line.to_string();
+        if let (true, Some(at)) = (current, l.find(" kernel = \"")) {
+            let end = at + 11 + l[at + 11..].find('"').expect("kernel = \"...\"") + 1;
+            let kernel = &l[at + 11..end - 1];
+            if step_installing(&pkgs, stage, kernel).is_some_and(|s| was_dropped(&s)) {
+                // With the comma on one side, so the table stays valid TOML.
+                if l[end..].starts_with(',') {
+                    l.replace_range(at..end + 1, "");
+                } else {
+                    l.replace_range(at - 1..end, "");
+                }
+            }
+        }
+        out.push_str(&l);
         out.push('\n');
     }
     std::fs::write(proj.join("parts.toml"), out).unwrap();
-    for d in &dropped {
-        std::fs::remove_dir_all(proj.join(stage).join(d)).unwrap();
+    for (d, build) in &dropped {
+        if *build {
+            std::fs::remove_dir_all(proj.join(stage).join(d)).unwrap();
+        }
     }
     // The dropped steps' records, so that `verify -C proj` expects only
     // what the copy builds.
-    let pkgs = proj.join("SHA256SUMS.pkgs");
-    if let Ok(text) = std::fs::read_to_string(&pkgs) {
+    if !pkgs.is_empty() {
         let mut out = String::new();
         let mut skip = false;
-        for line in text.lines() {
+        for line in pkgs.lines() {
             if let Some(step) = line.strip_prefix("# step ") {
                 skip = step
                     .split_once('/')
-                    .is_some_and(|(st, name)| st == stage && dropped.iter().any(|d| d == name));
+                    .is_some_and(|(st, name)| st == stage && was_dropped(name));
             }
             if !skip {
                 out.push_str(line);
                 out.push('\n');
             }
         }
-        std::fs::write(&pkgs, out).unwrap();
+        std::fs::write(&pkgs_path, out).unwrap();
     }
     // Hashes of files that no remaining recipe names.
     let mut recipes = String::new();
@@ -473,35 +524,6 @@ pub fn keep_steps(proj: &Path, stage: &str, keep: &[&str]) {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(proj.join("SHA256SUMS.sources"), kept).unwrap();
-}
-
-/// Remove the steps of `stage` named in `drop` (build steps by package,
-/// improve steps by script stem) from the project copy `proj`, as
-/// [`keep_steps`] does for the others.
-pub fn drop_steps(proj: &Path, stage: &str, drop: &[&str]) {
-    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
-    let mut in_stage = false;
-    let mut keep = Vec::new();
-    for line in parts.lines() {
-        let t = line.trim_start();
-        if t.starts_with('[') && !t.starts_with("[[") {
-            in_stage = t == format!("[{stage}]");
-        }
-        let name = t
-            .strip_prefix("{ build = \"")
-            .map(|r| r.split('"').next().unwrap().to_string())
-            .or_else(|| {
-                t.strip_prefix("{ improve = \"")
-                    .map(|r| r.split('.').next().unwrap().to_string())
-            });
-        if let (true, Some(n)) = (in_stage, name) {
-            if !drop.contains(&n.as_str()) {
-                keep.push(n);
-            }
-        }
-    }
-    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-    keep_steps(proj, stage, &keep);
 }
 
 /// A copy of the project without the kernel step and its check (and so

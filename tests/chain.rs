@@ -1,0 +1,194 @@
+//! The default project end to end, for real: `bootstrap run --chroot`
+//! through the whole chain (tcc-seed → musl → TinyCC → the userland, Linux
+//! built by gcc-seed, sysc's self-hosting rebuild) filling a step cache;
+//! what a user gets in the target works; `verify` passes and names a changed
+//! byte. Then `run --qemu` whose sysa comes entirely from that cache: the
+//! stock kernel boots the seed, sysa kexecs into the kernel the chroot run
+//! built, and sysb and sysc run on it. (That two runs give the same bytes,
+//! with two host compilers and two job counts, is tests/ddc.rs's.)
+//!
+//! Needs root, qemu-system-x86_64, a Debian cloud kernel in /boot,
+//! e2fsprogs, a host C++ compiler and the pinned sources; skipped with a
+//! reason without them, required under CI=true. The first run on a machine
+//! builds gcc-seed (about 20 minutes on two cores) into
+//! ~/.cache/bootstrap/seeds; later runs take it from there.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Run `script` with `/bin/sh` inside the target, with a clean environment.
+fn in_target(target: &Path, script: &str) -> std::process::Output {
+    Command::new("chroot")
+        .arg(target)
+        .args([
+            "/usr/bin/env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            "/bin/sh",
+            "-c",
+            script,
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
+    if !nix::unistd::geteuid().is_root() {
+        return skip("chain", "not root (chroot, namespaces and mounts need it)");
+    }
+    let qemu = Command::new("qemu-system-x86_64").arg("--version").output();
+    if !qemu.is_ok_and(|o| o.status.success()) {
+        return skip("chain", "qemu-system-x86_64 is not installed");
+    }
+    let Some(kernel) = cloud_kernel() else {
+        return skip("chain", "no /boot/vmlinuz-*-cloud-amd64");
+    };
+    let distfiles = match pinned_distfiles() {
+        Ok(d) => d,
+        Err(e) => return skip("chain", &e),
+    };
+    let runner = static_runner().unwrap();
+
+    let t = tempfile::tempdir().unwrap();
+    let proj = project_copy(t.path());
+    let cache = t.path().join("cache");
+    let run = |mode: &str, target: &PathBuf, extra: &[&str]| {
+        let mut args = vec![
+            "-C",
+            path_str(&proj),
+            "run",
+            mode,
+            "--target",
+            path_str(target),
+            "--distfiles",
+            path_str(&distfiles),
+            "--offline",
+            "--runner",
+            path_str(&runner),
+            "--cache",
+            path_str(&cache),
+        ];
+        args.extend(extra);
+        bootstrap(&args)
+    };
+
+    // The chain with its kernel, in a chroot.
+    let c = t.path().join("c");
+    let o = run("--chroot", &c, &[]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let linux = std::fs::read_dir(proj.join("sysa"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .find(|n| n.starts_with("linux-"))
+        .unwrap();
+    let release = format!("{}-bootstrap", linux.trim_start_matches("linux-"));
+    for step in [
+        "kit",
+        "musl-1.2.3",
+        "tcc-stage1",
+        "tcc-stage2",
+        "check-toolchain",
+        linux.as_str(),
+        "check-linux",
+        "m4-rebuild",
+        "hello-2.10",
+    ] {
+        assert!(
+            out.contains(&format!("] ok {step} (")),
+            "{step} did not finish:\n{out}"
+        );
+    }
+    assert!(out.contains("bootstrap: done"), "{out}");
+    assert!(c.join(format!("boot/vmlinuz-{release}")).is_file());
+    // Where the time went: a summary on the terminal and JSON by the logs.
+    assert!(
+        err.contains("bootstrap: timing: ") && err.contains("slowest: sysa/"),
+        "{err}"
+    );
+    let timing = std::fs::read_to_string(c.join("bootstrap/logs/timing.json")).unwrap();
+    assert!(timing.contains("\"name\": \"musl-1.2.3\""), "{timing}");
+
+    // What a user gets from `chroot <target> /bin/sh`: a compiler whose
+    // programs run, and the tools a configure script and a Makefile use,
+    // working together.
+    let script = "set -e\n\
+        cd /tmp && mkdir -p u && cd u\n\
+        printf '#include <stdio.h>\\nint main(void){puts(\"hello from stage2\");return 0;}\\n' > h.c\n\
+        tcc -static -o h h.c && ./h\n\
+        printf 'int main(void){return 0;}\\n' > m.c\n\
+        printf 'all: m\\nm: m.c\\n\\tcc -c m.c && ld -o m /usr/lib/crt1.o m.o -L/usr/lib -lc\\n' > Makefile\n\
+        make >/dev/null && ./m\n\
+        echo 'a b c' | awk '{print $2}' | sed 's/b/B/' | grep -x B\n\
+        printf 'x\\n' > f1 && printf 'y\\n' > f2 && ! diff f1 f2 > d.diff\n\
+        patch f1 < d.diff >/dev/null && cmp f1 f2\n\
+        tar -cJf t.tar.xz f1 f2 && tar -tJf t.tar.xz | sort | tr '\\n' ' ' | grep -qx 'f1 f2 '\n\
+        ar rc l.a m.o && ar t l.a | grep -qx m.o\n\
+        m4 > m4.out <<'E'\ndefine(`X', `ok')X\nE\n\
+        grep -qx ok m4.out\n\
+        echo tools-ok\n";
+    let tools = in_target(&c, script);
+    assert_eq!(
+        String::from_utf8_lossy(&tools.stdout),
+        "hello from stage2\nB\ntools-ok\n",
+        "{}",
+        String::from_utf8_lossy(&tools.stderr)
+    );
+
+    let v = bootstrap(&["-C", path_str(&proj), "verify", "--target", path_str(&c)]);
+    let (vout, verr) = text(&v);
+    assert!(v.status.success(), "{vout}\n{verr}");
+    assert!(vout.contains("verify: identical"), "{vout}");
+
+    // One changed byte in the chroot target is named, with its step.
+    let libc = c.join("usr/lib/libc.a");
+    let mut bytes = std::fs::read(&libc).unwrap();
+    bytes[1000] ^= 1;
+    std::fs::write(&libc, bytes).unwrap();
+    let v = bootstrap(&["-C", path_str(&proj), "verify", "--target", path_str(&c)]);
+    let (vout, _) = text(&v);
+    assert!(!v.status.success());
+    assert!(
+        vout.contains("sysa/musl-1.2.3: /usr/lib/libc.a: changed on disk since it was installed"),
+        "{vout}"
+    );
+
+    // The same sysa in QEMU, all of it from the step cache: the guest only
+    // kexecs into the kernel the chroot run built; sysb and sysc run on it.
+    // sysc's rebuilds were checked above; here sysc only has to run (the
+    // cut leaves every sysa key as it was).
+    keep_steps(&proj, "sysc", &["check-system"]);
+    let q = t.path().join("q");
+    let o = run(
+        "--qemu",
+        &q,
+        &["--accel", "tcg", "--kernel", path_str(&kernel)],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(err.contains("restored from the step cache"), "{err}");
+    assert!(
+        err.contains("sysa kexecs into the kernel it builds, /boot/vmlinuz"),
+        "{err}"
+    );
+    // sysb boots our kernel; sysc runs on it after the switch_root.
+    assert!(
+        out.contains(&format!("bootstrap: booted Linux {release}, stage sysb")),
+        "sysb on our kernel:\n{out}"
+    );
+    assert!(out.contains("] ok check-system ("), "{out}");
+    let v = bootstrap(&[
+        "-C",
+        path_str(&proj),
+        "verify",
+        "--partial",
+        "--target",
+        path_str(&q.join("root")),
+    ]);
+    assert!(v.status.success(), "{:?}", text(&v));
+}
