@@ -184,6 +184,11 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
             pending(stage, step) && project.step_recipe(stage, step).is_some_and(|r| r.gcc_seed)
         })
     });
+    let improve_pending = stages.iter().any(|(stage, steps)| {
+        steps
+            .iter()
+            .any(|step| matches!(step.kind, StepKind::Improve { .. }) && pending(stage, step))
+    });
     if let (Some(gcc), true) = (inputs.gcc_seed, needs_gcc) {
         fsutil::copy_tree(&in_root(gcc, paths::GCC_SEED), &at(paths::GCC_SEED))?;
     }
@@ -225,12 +230,16 @@ pub fn lay(root: &Path, inputs: &Inputs, stages: &[(&str, Vec<&Step>)]) -> Resul
             let src = at(&paths::src(&step.name));
             fsutil::remove_any(&src)?;
             // A finished step (built before, or restored from the step
-            // cache) needs neither its sources nor its distfiles.
+            // cache) needs neither its sources nor its distfiles, unless a
+            // check still to run may read them (check-tar lists tarballs
+            // of earlier steps).
+            if pending(stage, step) || improve_pending {
+                for s in &r.sources {
+                    wanted_files.insert(s.file.clone());
+                }
+            }
             if !pending(stage, step) {
                 continue;
-            }
-            for s in &r.sources {
-                wanted_files.insert(s.file.clone());
             }
             if r.unpack == Unpack::Guest {
                 let list = at(&paths::sources_list(stage, &step.name));
@@ -583,7 +592,7 @@ mod tests {
             .collect();
         w(
             "parts.toml",
-            b"[seed]\ntcc = \"seed\"\ngcc = \"gs\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n]\n[sysc]\nsteps = [{ build = \"later\" }]\n",
+            b"[seed]\ntcc = \"seed\"\ngcc = \"gs\"\n\n[sysa]\nsteps = [\n  { build = \"pkg\" },\n  { improve = \"check-pkg.sh\" },\n]\n[sysc]\nsteps = [{ build = \"later\" }]\n",
         );
         w("sysa/seed/recipe.toml", b"");
         w("sysa/seed/config.h", b"");
@@ -597,6 +606,10 @@ mod tests {
             b"script = \"build.sh\"\ninterpreter = \"/bin/sh\"\nunpack = \"guest\"\ngcc_seed = true\n\n[[source]]\nfile = \"pkg.tar.gz\"\ndebian = \"pool/main/p/pkg.tar.gz\"\n",
         );
         w("sysa/pkg/build.sh", b". /bootstrap/lib/unpack.sh\n");
+        w(
+            "sysa/improve/check-pkg.sh",
+            b"tar -tf /bootstrap/distfiles/pkg.tar.gz\n",
+        );
         w("sysa/pkg/patches/02-b.patch", b"");
         w("sysa/pkg/patches/01-a.patch", b"");
         w("sysglobal/unpack.sh", b"# shared\n");
@@ -670,9 +683,18 @@ mod tests {
         let steps: Vec<&Step> = project.manifest.stages[0].steps.iter().collect();
         lay(&root, &inputs, &[("sysa", steps)]).unwrap();
         assert!(!root.join("bootstrap/plan/sysa-sources/pkg").exists());
-        // Nor are its distfile and gcc-seed carried any more.
-        assert!(!root.join("bootstrap/distfiles/pkg.tar.gz").exists());
+        // Nor is gcc-seed; its distfile stays while a check (which may
+        // read it) is still to run, and goes after.
         assert!(!in_root(&root, paths::GCC_SEED).exists());
+        assert!(root.join("bootstrap/distfiles/pkg.tar.gz").is_file());
+        fs::write(
+            in_root(&root, paths::COMPLETED),
+            "sysa pkg\nsysa check-pkg\n",
+        )
+        .unwrap();
+        let steps: Vec<&Step> = project.manifest.stages[0].steps.iter().collect();
+        lay(&root, &inputs, &[("sysa", steps)]).unwrap();
+        assert!(!root.join("bootstrap/distfiles/pkg.tar.gz").exists());
         assert!(root.join("bootstrap/distfiles/SHA256SUMS").is_file());
     }
 
