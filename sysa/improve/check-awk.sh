@@ -28,7 +28,7 @@ expect() {
   fi
 }
 
-[ -L /usr/bin/awk ] && [ -x /usr/bin/mawk ]
+[ -L /usr/bin/awk ]; [ -x /usr/bin/mawk ]
 awk -W version > version
 [ "$(awk 'NR == 1 { print $1, $2 }' version)" = "mawk 1.3.4" ]
 

@@ -39,7 +39,7 @@ set +e
 out=$(./bare)
 st=$?
 set -e
-[ "$out" = ok ] && [ $st = 42 ]
+[ "$out" = ok ]; [ $st = 42 ]
 
 # an as-made main linked by ld against musl's crt files and libc.a
 cat > hello.s <<'EOF'
@@ -75,7 +75,9 @@ cmp libm2.a again.a
 ld -static -o prog /usr/lib/crt1.o /usr/lib/crti.o main.o -L. -lm2 -L/usr/lib \
   --start-group -lc /usr/lib/tcc/libtcc1.a --end-group /usr/lib/crtn.o
 [ "$(./prog)" = "42 15" ]
-mkdir x && (cd x && ar x ../libm2.a) && cmp twice.o x/twice.o
+mkdir x
+(cd x && ar x ../libm2.a)
+cmp twice.o x/twice.o
 ar d libm2.a thrice.o
 [ "$(ar t libm2.a)" = twice.o ]
 
@@ -105,7 +107,7 @@ set +e
 ./placed > placed.out
 st=$?
 set -e
-[ $st = 42 ] && [ "$(cat placed.out)" = ok ]
+[ $st = 42 ]; [ "$(cat placed.out)" = ok ]
 
 # objcopy -O binary: exactly the section's bytes
 printf 'ABCDEFGH' > eight.bin

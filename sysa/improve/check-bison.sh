@@ -128,7 +128,7 @@ same calc.want calc.got
 # it warns of what POSIX yacc lacks
 yacc -d -v calc.y 2> yacc.err
 grep -q '^calc.y:6\.1-7: warning: POSIX Yacc does not support %define \[-Wyacc\]$' yacc.err
-[ -s y.tab.c ] && [ -s y.tab.h ]
+[ -s y.tab.c ]; [ -s y.tab.h ]
 grep -q '^Grammar$' y.output
 grep -q '^State 0$' y.output
 sed 's/calc\.h/y.tab.h/' lex.c > ylex.c

@@ -24,8 +24,8 @@ $kit cmp tcc.tar back4.tar
 
 $kit cp tcc.tar f.tar
 gzip -n f.tar
-[ -f f.tar.gz ] && [ ! -e f.tar ]
+[ -f f.tar.gz ]; [ ! -e f.tar ]
 gunzip f.tar.gz
-[ -f f.tar ] && [ ! -e f.tar.gz ]
+[ -f f.tar ]; [ ! -e f.tar.gz ]
 $kit cmp tcc.tar f.tar
 echo "compressors ok"

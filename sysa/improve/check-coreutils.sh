@@ -444,7 +444,7 @@ fails false
 d=$(mktemp -d ./tmp.XXXXXX)
 [ -d "$d" ]
 f=$(mktemp "$d/f.XXXXXX")
-[ -f "$f" ] && [ ! -s "$f" ]
+[ -f "$f" ]; [ ! -s "$f" ]
 rm -r "$d"
 (cd t/a/b && $b/pwd > ../../../out)
 read -r p < out

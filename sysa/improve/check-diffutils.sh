@@ -42,7 +42,7 @@ same() {
 # empty FILE...: each exists and is empty
 empty() {
   for f in "$@"; do
-    [ -f "$f" ] && [ ! -s "$f" ]
+    [ -f "$f" ]; [ ! -s "$f" ]
   done
 }
 
@@ -440,7 +440,7 @@ done
 (cd c && patch -p1 -R -F0 -s < ../tree.diff)
 st 0 o diff -r a c
 empty o
-[ ! -e c/new.txt ] && [ ! -e c/sub2 ]
+[ ! -e c/new.txt ]; [ ! -e c/sub2 ]
 
 # --- diff3 and sdiff: they run /usr/bin/diff, PATH or not ---
 printf 'one\ntwo\nthree\nfour\nfive\n' > older

@@ -56,7 +56,7 @@ for fmt in ustar gnu pax; do
   tar -xf $fmt.tar -C $fmt
   $kit cmp /usr/include/stdio.h "$fmt/t/$long/x.h"
   $kit cmp /usr/include/lzma.h $fmt/t/link
-  [ -d $fmt/t/empty ] && [ -L $fmt/t/link ]
+  [ -d $fmt/t/empty ]; [ -L $fmt/t/link ]
   (cd $fmt && tar -df ../$fmt.tar)
 done
 # the formats differ on disk (ustar splits the long name, GNU writes a

@@ -35,9 +35,9 @@ $kit cmp bzip2.tar back4.tar
 
 $kit cp bzip2.tar f.tar
 xz -1 f.tar
-[ -f f.tar.xz ] && [ ! -e f.tar ]
+[ -f f.tar.xz ]; [ ! -e f.tar ]
 unxz f.tar.xz
-[ -f f.tar ] && [ ! -e f.tar.xz ]
+[ -f f.tar ]; [ ! -e f.tar.xz ]
 $kit cmp bzip2.tar f.tar
 # trailing garbage after a stream is refused, not ignored
 printf 'XXXX' > junk

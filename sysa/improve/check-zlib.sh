@@ -9,7 +9,7 @@
 # gzwrite that the chain's gzip reads, and reads what gzip -9 wrote.
 # Outputs are compared byte for byte; errors must exit non-zero.
 set -eux
-[ -f /usr/lib/libz.a ] && [ -f /usr/include/zlib.h ] && [ -f /usr/include/zconf.h ]
+[ -f /usr/lib/libz.a ]; [ -f /usr/include/zlib.h ]; [ -f /usr/include/zconf.h ]
 grep -qx 'Version: 1.3.1' /usr/lib/pkgconfig/zlib.pc
 
 cat > zcheck.c <<'EOF'
