@@ -182,6 +182,8 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
         "sysb on our kernel:\n{out}"
     );
     assert!(out.contains("] ok check-system ("), "{out}");
+    // The disk holds our kernel, with the bytes its record has.
+    assert!(q.join(format!("root/boot/vmlinuz-{release}")).is_file());
     let v = bootstrap(&[
         "-C",
         path_str(&proj),
