@@ -1,5 +1,6 @@
 //! Running a guest and reading its result: the chroot sequence (`chroot`),
-//! the QEMU command line and KVM probe (`qemu`), the one supervisor both go
+//! the QEMU command line and KVM probe (`qemu`), a login session on a
+//! booted system's console (`login`, for `boot --exec`), the one supervisor both go
 //! through (`supervise`), where the time went (`timing`), and the host's
 //! Ctrl-C handling (`interrupt`). The console protocol itself is
 //! `bootstrap_contract::protocol`, shared with the runner. Touches the
@@ -8,6 +9,7 @@
 
 pub mod chroot;
 pub mod interrupt;
+pub mod login;
 pub mod qemu;
 pub mod supervise;
 pub mod timing;
