@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::boot::BootArgs;
 use commands::cache::CacheArgs;
 use commands::check::CheckArgs;
 use commands::fetch::FetchArgs;
@@ -46,6 +47,11 @@ enum Command {
     Initramfs(InitramfsArgs),
     /// Run the bootstrap.
     Run(RunArgs),
+    /// Boot the system a `run --qemu` finished, from its disk (interactive,
+    /// or `--exec CMD` to log in, run CMD and power off). Hidden until sysc
+    /// installs the init, services and login it boots into (issue 11).
+    #[command(hide = true)]
+    Boot(BootArgs),
     /// Compare a target's install records with SHA256SUMS.pkgs or another target.
     Verify(VerifyArgs),
     /// See and prune the step cache that runs restore built steps from.
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
         Command::Initramfs(a) => commands::initramfs::run(&g, a),
         Command::Run(a) => commands::run::run(&g, a),
         Command::Verify(a) => commands::verify::run(&g, a),
+        Command::Boot(a) => commands::boot::run(&g, a),
         Command::Cache(a) => commands::cache::run(a),
         Command::GccSeed(a) => commands::gcc_seed::run(&g, a),
     };

@@ -2,6 +2,7 @@
 //! arguments and its order of work; what they share is here. Policy lives
 //! in the library's layers, not in these files.
 
+pub mod boot;
 pub mod cache;
 pub mod check;
 pub mod fetch;
