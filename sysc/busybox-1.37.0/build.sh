@@ -4,16 +4,16 @@
 # option spelled its way). Configured from busybox.config on top of
 # allnoconfig; only the busybox binary is made (no docs: they need perl).
 #
-# Two things of Kbuild's are replaced by make variables, not patched:
-# - the link: scripts/trylink passes -Wl,--start-group/--end-group around
-#   the objects and archives and, at the final link, -Wl,-Map and
-#   -Wl,--verbose, all of which TinyCC refuses. Its linker reads a
-#   GROUP(...) linker script the same way (the archives are searched again
-#   until no new symbol is resolved), so cmd_busybox__ writes the
-#   archives into one and links with it. The libraries trylink would try
-#   (crypt, m, rt) are all in musl's libc.a, linked anyway.
-# - cc-option probes compile with -S, which TinyCC lacks, so no probed
-#   flag (-Os, -W..., -funsigned-char) is used: the code does not need them.
+# The link is replaced by a make variable, not patched: scripts/trylink
+# passes -Wl,--start-group/--end-group around the objects and archives
+# and, at the final link, -Wl,-Map and -Wl,--verbose, all of which TinyCC
+# refuses. Its linker reads a GROUP(...) linker script the same way (the
+# archives are searched again until no new symbol is resolved), so
+# cmd_busybox__ writes the archives into one and links with it. The
+# libraries trylink would try (crypt, m, rt) are all in musl's libc.a,
+# linked anyway. Left as it is: Kbuild's cc-option probes compile with -S,
+# which TinyCC lacks, so no probed flag (-Os, -W..., -funsigned-char) is
+# used; the code does not need them.
 #
 # Reproducible: the banner's date (AUTOCONF_TIMESTAMP) is
 # SOURCE_DATE_EPOCH's, in UTC; nothing else of the build machine is
