@@ -3,7 +3,7 @@
 # allnoconfig, built as a bzImage, installed to /boot with its .config and
 # System.map. CC is gcc-seed (laid at /bootstrap/seed/gcc by the host);
 # HOSTCC, for the programs the build runs (kconfig, fixdep, relocs, ...), is
-# our TinyCC through hostcc.sh (one option spelled its way); as, ld, ar, nm
+# our TinyCC through /bootstrap/lib/kbuild-cc.sh (one option spelled its way); as, ld, ar, nm
 # and objcopy are the chain's binutils, found on PATH by their plain names.
 # Built in the source tree: the compiler sees relative names only.
 #
@@ -17,7 +17,7 @@ export KBUILD_BUILD_USER=bootstrap KBUILD_BUILD_HOST=bootstrap
 export KBUILD_BUILD_VERSION=1
 hostcc=$BUILDDIR/hostcc
 mkdir -p "$BUILDDIR"
-cp "$RECIPE/hostcc.sh" "$hostcc"
+cp /bootstrap/lib/kbuild-cc.sh "$hostcc"
 chmod 755 "$hostcc"
 cd "$SRC"
 kmake() {

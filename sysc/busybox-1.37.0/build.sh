@@ -1,6 +1,6 @@
 . /bootstrap/lib/unpack.sh
 # BusyBox with its own Kbuild, in the source tree (the compiler sees
-# relative names only), CC and HOSTCC our TinyCC through cc.sh (one
+# relative names only), CC and HOSTCC our TinyCC through kbuild-cc.sh (one
 # option spelled its way). Configured from busybox.config on top of
 # allnoconfig; only the busybox binary is made (no docs: they need perl).
 #
@@ -21,7 +21,7 @@
 set -eux
 cc=$BUILDDIR/cc
 mkdir -p "$BUILDDIR"
-cp "$RECIPE/cc.sh" "$cc"
+cp /bootstrap/lib/kbuild-cc.sh "$cc"
 chmod 755 "$cc"
 cd "$SRC"
 bmake() {
