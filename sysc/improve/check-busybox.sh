@@ -20,9 +20,14 @@
 #   ps and pidof find a sleeping process; free reads the memory totals;
 #   dmesg reads the kernel's log; less copies a file when not on a terminal;
 #   udhcpc, given no server, calls its script for deconfig and leasefail
-#   and gives up with status 1.
-# klogd, getty, login and vi need a console or the kernel's log to
-# themselves: only their usage is checked (exit status 0 for --help).
+#   and gives up with status 1;
+#   runsvdir starts a runsv for a service directory, whose output svlogd
+#   writes to its log's `current`; sv reports it up, a killed service is
+#   restarted with a new pid, sv down stops it and sv up starts it again,
+#   sv exit ends its runsv; chpst runs a command as another uid and gid.
+# klogd, getty, login, vi, init, halt, poweroff and reboot need a console,
+# the kernel's log or PID 1 to themselves: only their usage is checked
+# (exit status 0 for --help).
 # Run as root in the guest: in chroot mode in its own network, UTS, IPC
 # and mount namespaces, so lo, the host name and mounts are the guest's.
 set -eu
@@ -52,8 +57,9 @@ in_ring() {
   logread | grep -qF -- "$1"
 }
 
-applets="cryptpw dmesg free getty hostname ifconfig ip klogd less logger login
-logread mkpasswd mount passwd pidof ps su syslogd udhcpc umount vi"
+applets="chpst cryptpw dmesg free getty halt hostname ifconfig init ip klogd less
+logger login logread mkpasswd mount passwd pidof poweroff ps reboot runsv
+runsvdir su sv svlogd syslogd udhcpc umount vi"
 same "$(echo $applets)" "$(echo $(busybox --list))"
 for a in $applets; do
   same busybox "$(readlink "/usr/bin/$a")"
@@ -232,4 +238,53 @@ fi
 has udhcpc.out 'no lease, failing'
 same "deconfig lo
 leasefail lo" "$(cat dhcp.log)"
+# Supervision, runit's way: one service with a log service, under a
+# runsvdir of its own (stopped on the way out, whatever happens).
+mkdir -p sv/ticker/log/main svc
+printf '#!/bin/sh\nexec 2>&1\necho started $$\nexec sleep 300\n' > sv/ticker/run
+printf '#!/bin/sh\nexec svlogd %s\n' "$PWD/sv/ticker/log/main" > sv/ticker/log/run
+chmod 755 sv/ticker/run sv/ticker/log/run
+ln -s "$PWD/sv/ticker" svc/ticker
+runsvdir "$PWD/svc" > /dev/null 2>&1 &
+rsd=$!
+trap 'kill $rsd 2> /dev/null || true' EXIT
+# sv takes a name without a leading / or . as one in /var/service.
+s=$PWD/svc/ticker
+# svpid: the service's pid while sv says it runs, else nothing
+svpid() {
+  sv status "$s" | sed -n 's/^run: [^ ]*: (pid \([0-9]*\)).*/\1/p'
+}
+running() {
+  [ -n "$(svpid)" ]
+}
+wait_until running
+pid1=$(svpid)
+logged() {
+  grep -qx "started $pid1" sv/ticker/log/main/current 2> /dev/null
+}
+wait_until logged
+case $(sv status "$s") in *"; run: log: (pid "*) ;; *) fail "the log service is not up" ;; esac
+sv kill "$s"
+restarted() {
+  p=$(svpid)
+  [ -n "$p" ] && [ "$p" != "$pid1" ]
+}
+wait_until restarted
+sv down "$s"
+down() {
+  sv status "$s" | grep -q '^down: '
+}
+wait_until down
+sv up "$s"
+wait_until running
+same "65534 65534" "$(chpst -u 65534:65534 sh -c 'echo $(id -u) $(id -g)')"
+sv exit "$s"
+gone() {
+  ! sv status "$s" > /dev/null 2>&1
+}
+wait_until gone
+kill $rsd
+wait $rsd || true
+trap - EXIT
+
 echo "check-busybox: $(busybox --list | wc -l) applets work"
