@@ -158,6 +158,34 @@ fn the_test_projects_cut_from_the_repository_are_consistent() {
     assert!(ok, "{out}\n{err}");
 }
 
+/// tests/chain.rs fills a step cache with the whole project, then cuts sysc
+/// down for its QEMU run, which must find all of sysa in that cache: the
+/// cut may not change any sysa step's key.
+#[test]
+fn cutting_sysc_leaves_every_sysa_cache_key_as_it_was() {
+    use bootstrap::image::step_cache;
+    use bootstrap::model::project::Project;
+    use bootstrap::model::stages::{self, Mode, Place};
+    let t = tempfile::tempdir().unwrap();
+    let runner = t.path().join("runner");
+    std::fs::write(&runner, "a runner").unwrap();
+    let keys = |proj: &std::path::Path| -> Vec<(String, String)> {
+        let p = Project::load(proj).unwrap();
+        let values = p.manifest.values(Some("qemu"), &Default::default());
+        let ram = stages::placed(&p, Mode::Qemu, Place::Ram, &values).unwrap();
+        step_cache::keys(&p, &ram, "seed", Some("gcc"), &runner)
+            .unwrap()
+            .into_iter()
+            .map(|k| (k.name, k.key))
+            .collect()
+    };
+    let proj = project_copy(t.path());
+    let before = keys(&proj);
+    assert!(before.len() > 40, "{before:?}");
+    keep_steps(&proj, "sysc", &["check-system"]);
+    assert_eq!(before, keys(&proj));
+}
+
 #[test]
 fn a_generated_build_script_must_match_its_generator() {
     let (t, proj, _) = tmp();

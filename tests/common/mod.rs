@@ -479,9 +479,21 @@ fn retain_steps(proj: &Path, stage: &str, kept: impl Fn(&str) -> bool) {
         out.push('\n');
     }
     std::fs::write(proj.join("parts.toml"), out).unwrap();
+    // The dropped steps' files: a build step's recipe directory; an improve
+    // step's script and what it owns (files named after its stem). Left
+    // behind, they would count as fixtures every step shares and change
+    // every step's cache key.
     for (d, build) in &dropped {
         if *build {
             std::fs::remove_dir_all(proj.join(stage).join(d)).unwrap();
+            continue;
+        }
+        let improve = proj.join(stage).join("improve");
+        for e in std::fs::read_dir(&improve).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name == *d || name.starts_with(&format!("{d}.")) {
+                bootstrap::util::fsutil::remove_any(&e.path()).unwrap();
+            }
         }
     }
     // The dropped steps' records, so that `verify -C proj` expects only
