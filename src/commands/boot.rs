@@ -104,7 +104,7 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
     .args([
         "-append",
         &format!(
-            "console=ttyS0 {} rootfstype=ext4 rw panic=-1 loglevel=4",
+            "console=ttyS0 {} rootfstype=ext4 ro panic=-1 loglevel=4",
             root_param()
         ),
     ])
