@@ -47,10 +47,8 @@ enum Command {
     Initramfs(InitramfsArgs),
     /// Run the bootstrap.
     Run(RunArgs),
-    /// Boot the system a `run --qemu` finished, from its disk (interactive,
-    /// or `--exec CMD` to log in, run CMD and power off). Hidden until sysc
-    /// installs the init, services and login it boots into (issue 11).
-    #[command(hide = true)]
+    /// Boot the system a run finished, in QEMU (interactive, or `--exec CMD`
+    /// to log in, run CMD and power off).
     Boot(BootArgs),
     /// Compare a target's install records with SHA256SUMS.pkgs or another target.
     Verify(VerifyArgs),

@@ -1,8 +1,9 @@
 //! The default project end to end, for real: `bootstrap run --chroot`
 //! through the whole chain (tcc-seed → musl → TinyCC → the userland, Linux
 //! built by gcc-seed, sysc's self-hosting rebuild) filling a step cache;
-//! what a user gets in the target works; `verify` passes and names a changed
-//! byte. Then `run --qemu` whose sysa comes entirely from that cache: the
+//! what a user gets in the target works; the finished system boots in QEMU
+//! (`boot --exec`: services, login, DHCP, a clean power-off); `verify`
+//! passes and names a changed byte. Then `run --qemu` whose sysa comes entirely from that cache: the
 //! stock kernel boots the seed, sysa kexecs into the kernel the chroot run
 //! built, and sysb and sysc run on it. (That two runs give the same bytes,
 //! with two host compilers and two job counts, is tests/ddc.rs's.)
@@ -144,6 +145,84 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
     let (vout, verr) = text(&v);
     assert!(v.status.success(), "{vout}\n{verr}");
     assert!(vout.contains("verify: identical"), "{vout}");
+
+    // The finished system boots (the chroot tree written to a disk image,
+    // our kernel from its /boot): stage 1 checks the root, the supervisor
+    // runs every service, root logs in with the password the run made,
+    // the logger is restarted when killed, DHCP gives QEMU's address, and
+    // the power-off leaves a clean filesystem.
+    let services = ["getty-tty1", "getty-ttyS0", "klogd", "syslogd", "udhcpc"];
+    let check = "i=0; while [ $i -lt 120 ]; do \
+        n=$(sv status /var/service/* | grep -c '^run:'); \
+        a=$(ip -4 addr show eth0 | grep -c 'inet '); \
+        if [ \"$n\" = 5 ] && [ \"$a\" = 1 ]; then break; fi; sleep 1; i=$((i+1)); done; \
+        sv status /var/service/*; ip -4 addr show eth0; \
+        p=$(pidof syslogd); kill $p; sleep 3; echo \"syslogd $p -> $(pidof syslogd)\"; \
+        logger -t chaintest hello-from-the-test; sleep 1; \
+        echo \"logged $(grep -c 'chaintest: hello-from-the-test' /var/log/messages)\"; \
+        echo \"release $(uname -r)\"; grep ' / ' /proc/mounts";
+    let b = bootstrap(&[
+        "-C",
+        path_str(&proj),
+        "boot",
+        "--target",
+        path_str(&c),
+        "--timeout",
+        "900",
+        "--exec",
+        check,
+    ]);
+    let (bout, berr) = text(&b);
+    let console =
+        std::fs::read_to_string(c.join(".bootstrap-host/boot-console.log")).unwrap_or_default();
+    assert!(b.status.success(), "{bout}\n{berr}\nconsole:\n{console}");
+    for s in services {
+        assert!(
+            bout.contains(&format!("run: /var/service/{s}: (pid ")),
+            "{s} is not running:\n{bout}"
+        );
+    }
+    assert!(
+        bout.contains("inet 10.0.2.15/24"),
+        "no DHCP address:\n{bout}"
+    );
+    let restarted = bout
+        .lines()
+        .find_map(|l| l.strip_prefix("syslogd "))
+        .and_then(|l| l.split_once(" -> "))
+        .unwrap_or_else(|| panic!("no syslogd line:\n{bout}"));
+    assert!(
+        !restarted.0.is_empty() && !restarted.1.is_empty() && restarted.0 != restarted.1,
+        "syslogd was not restarted with a new pid: {restarted:?}\n{bout}"
+    );
+    assert!(
+        bout.contains("logged 1\n"),
+        "the logged line is not in /var/log/messages:\n{bout}"
+    );
+    assert!(bout.contains(&format!("release {release}\n")), "{bout}");
+    assert!(
+        bout.contains(" / ext4 rw,"),
+        "the root is not writable after stage 1:\n{bout}"
+    );
+    assert!(
+        console.contains("BOOTSTRAP: clean"),
+        "stage 1 did not check the root:\n{console}"
+    );
+    assert!(
+        console.contains("reboot: Power down"),
+        "no clean power-off:\n{console}"
+    );
+    assert!(!console.contains("can't"), "a stage complained:\n{console}");
+    let image = c.join(".bootstrap-host/boot-disk/disk.img");
+    let fsck = Command::new("e2fsck")
+        .args(["-fn", &format!("{}?offset=1048576", image.display())])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "the disk is not clean after the power-off: {:?}",
+        text(&fsck)
+    );
 
     // One changed byte in the chroot target is named, with its step.
     let libc = c.join("usr/lib/libc.a");

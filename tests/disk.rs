@@ -105,8 +105,16 @@ fn lay(root: &Path, reverse: bool, variant: u64) {
 }
 
 fn build(content: &Path, out: &Path, label: &str, mtime: u32) {
-    disk::build_image(content, out, SIZE, label, UUID, mtime)
-        .unwrap_or_else(|e| panic!("build_image: {e:#}"));
+    disk::build_image(
+        content,
+        out,
+        SIZE,
+        label,
+        UUID,
+        mtime,
+        disk::Modes::Fixed { private: &[] },
+    )
+    .unwrap_or_else(|e| panic!("build_image: {e:#}"));
 }
 
 fn sbin(name: &str) -> PathBuf {
@@ -285,7 +293,16 @@ fn content_too_large_names_both_sizes() {
     fs::create_dir(&content).unwrap();
     fs::write(content.join("big"), noise(10_000_000)).unwrap();
     let out = t.path().join("small.img");
-    let e = disk::build_image(&content, &out, 8 << 20, "B", UUID, 0).unwrap_err();
+    let e = disk::build_image(
+        &content,
+        &out,
+        8 << 20,
+        "B",
+        UUID,
+        0,
+        disk::Modes::Fixed { private: &[] },
+    )
+    .unwrap_err();
     let msg = format!("{e:#}");
     assert!(msg.contains("10000000 bytes"), "{msg}");
     assert!(msg.contains("8388608-byte image"), "{msg}");

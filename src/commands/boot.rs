@@ -1,6 +1,7 @@
-//! `bootstrap boot`: start the system a `run --qemu` finished, from its
-//! disk, in QEMU with the serial console on the terminal and QEMU's user
-//! network attached. Interactive by default; with `--exec CMD` it logs in
+//! `bootstrap boot`: start the system a run finished, from its disk (a
+//! `run --qemu` target's, or an image of a `run --chroot` target's tree),
+//! in QEMU with the serial console on the terminal and QEMU's user network
+//! attached. Interactive by default; with `--exec CMD` it logs in
 //! on the console as a person would (`guest::login`), runs CMD, prints its
 //! output, powers the machine off and exits with CMD's status.
 //!
@@ -20,15 +21,18 @@ use clap::Args;
 
 use bootstrap::guest::login::{Action, Session};
 use bootstrap::guest::{interrupt, qemu};
-use bootstrap::image::{disk, target};
+use bootstrap::image::{disk, shadow, target};
 use bootstrap::model::stages::Mode;
-use bootstrap::util::fsutil;
+use bootstrap::util::{fsutil, in_root};
+use bootstrap_contract::paths;
 
 use super::Global;
 
 #[derive(Args)]
 pub struct BootArgs {
-    /// The target of a finished `run --qemu` [default: build/qemu in the project]
+    /// The target of a finished run: `run --qemu`'s disk, or a `run
+    /// --chroot` tree written to a disk image [default: build/qemu in the
+    /// project if it has a disk, else build/chroot]
     #[arg(long, value_name = "DIR")]
     pub target: Option<PathBuf>,
     /// Guest memory.
@@ -38,11 +42,18 @@ pub struct BootArgs {
     /// off, and exit with CMD's status.
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
+    /// With --exec: the root password is the first line of FILE [default:
+    /// the one `run` kept in the target]
+    #[arg(long, value_name = "FILE")]
+    pub root_password_file: Option<PathBuf>,
     /// With --exec: give up (and stop the machine) after this many seconds.
     #[arg(long, default_value_t = 900, value_name = "SECONDS")]
     pub timeout: u64,
     #[arg(long, value_enum, default_value = "tcg")]
     pub accel: qemu::Accel,
+    /// The disk a chroot target's tree is written to (K, M, G suffixes).
+    #[arg(long, default_value = "2G", value_name = "SIZE")]
+    pub size: String,
 }
 
 /// The root partition as the kernel names it without an initramfs: the
@@ -56,30 +67,94 @@ pub fn root_param() -> String {
 /// `poweroff` that asks the init for its last stage and the power-off.
 pub const POWEROFF: &str = "poweroff";
 
-/// Where a target keeps the generated root password (mode 0600).
-pub const ROOT_PASSWORD: &str = "root-password";
+/// The disk image to boot for the target `root`, and where the target
+/// keeps its root password. A QEMU target's is the disk the run finished.
+/// A chroot target has none: its tree (the host's work directory left out,
+/// modes as the steps made them) is written to an image in the host's
+/// work directory, again whenever the target's completed steps changed
+/// since (a resumed run), else the one made before is booted, with what
+/// the system changed on it.
+fn disk_of(root: &Path, a: &BootArgs) -> Result<(PathBuf, PathBuf)> {
+    let qemu_disk = root.join("disk.img");
+    if qemu_disk.is_file() {
+        return Ok((qemu_disk, root.join(shadow::PASSWORD_FILE)));
+    }
+    let host = target::host_work(root);
+    let dir = host.join("boot-disk");
+    let image = dir.join("disk.img");
+    let stamp = dir.join("built-from");
+    let completed = in_root(root, paths::COMPLETED);
+    let now = format!(
+        "completed steps {}\nsize {}\n",
+        fsutil::sha256_file(&completed).with_context(|| format!(
+            "{} has no completed steps: did its run start?",
+            root.display()
+        ))?,
+        a.size
+    );
+    let before = std::fs::read_to_string(&stamp).unwrap_or_default();
+    if !image.is_file() || before != now {
+        eprintln!(
+            "bootstrap: writing the chroot target {} to {} (a {} disk)",
+            root.display(),
+            image.display(),
+            a.size
+        );
+        std::fs::create_dir_all(&dir)?;
+        let _ = std::fs::remove_file(&stamp);
+        let host_rel = format!(
+            "/{}",
+            host.strip_prefix(root).expect("below root").display()
+        );
+        disk::build_image(
+            root,
+            &image,
+            disk::parse_size(&a.size)?,
+            target::DISK_LABEL,
+            target::DISK_UUID,
+            0,
+            disk::Modes::FromTree {
+                skip: &[host_rel.as_str()],
+            },
+        )?;
+        fsutil::write_atomic(&stamp, now.as_bytes())?;
+    }
+    Ok((image, host.join(shadow::PASSWORD_FILE)))
+}
 
 pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
     let target_dir = match &a.target {
         Some(t) => t.clone(),
-        None => target::default_dir(&g.project_root()?, Mode::Qemu),
+        None => {
+            // build/qemu after `run --qemu`, else build/chroot.
+            let project = g.project_root()?;
+            let q = target::default_dir(&project, Mode::Qemu);
+            match q.join("disk.img").is_file() {
+                true => q,
+                false => target::default_dir(&project, Mode::Chroot),
+            }
+        }
     };
-    let image = target_dir.join("disk.img");
-    if !image.is_file() {
+    if !target_dir.join(target::MARKER).is_file() && !target_dir.join("disk.img").is_file() {
         bail!(
-            "{} has no disk.img: `boot` starts the disk of a finished `run --qemu` (chroot targets have none)",
+            "{} is not the target of a run: `boot` starts what `run --qemu` or `run --chroot` finished (--target DIR)",
             target_dir.display()
         );
     }
     let _lock = target::take(&target_dir, false)?;
     let root = target_dir.canonicalize()?;
+    let (image, kept_password) = disk_of(&root, a)?;
     let work = target::host_work(&root).join("boot");
     fsutil::remove_any(&work)?;
     std::fs::create_dir_all(&work)?;
     // /boot/vmlinuz is a symlink to the release: copy the directory out
     // and let the host resolve it.
-    disk::extract_dir(&image, "/boot", &work.join("boot"))
-        .with_context(|| format!("reading /boot from {}", image.display()))?;
+    match disk::extract_dir(&image, "/boot", &work.join("boot")) {
+        Ok(()) => {}
+        // No /boot at all: said below, as for a /boot without a kernel.
+        Err(e) if format!("{e:#}").contains("/boot: no such file") => {}
+        Err(e) => return Err(e.context(format!("reading /boot from {}", image.display()))),
+    }
     let kernel = work.join("boot/vmlinuz");
     if !kernel.is_file() {
         bail!(
@@ -127,15 +202,23 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
         });
     };
 
-    let password_file = root.join(ROOT_PASSWORD);
-    let password = std::fs::read_to_string(&password_file)
-        .with_context(|| format!("reading the root password from {}", password_file.display()))?;
+    let password_file = match &a.root_password_file {
+        Some(f) => f.clone(),
+        None => kept_password,
+    };
+    let password = shadow::read_password(&password_file).with_context(|| {
+        format!(
+            "reading the root password from {} (--root-password-file names another)",
+            password_file.display()
+        )
+    })?;
     cmd.args(["-serial", "stdio", "-monitor", "none"]);
-    let log = root.join("boot-console.log");
+    // Beside the host's other work: a chroot target's tree is the system.
+    let log = target::host_work(&root).join("boot-console.log");
     interrupt::install_handler()?;
     let r = exec_session(
         cmd,
-        Session::new("root", password.trim_end(), exec, POWEROFF),
+        Session::new("root", &password, exec, POWEROFF),
         &log,
         Duration::from_secs(a.timeout),
     )?;
@@ -183,7 +266,8 @@ pub fn exec_session(
     let failure = loop {
         if let Some(line) = &refused {
             break Some(format!(
-                "the login as root was refused ({line}); is the password in the target's {ROOT_PASSWORD} the system's?"
+                "the login as root failed: {line} (a wrong password shows as `Login incorrect`: is the one given the system's? the target's {}, or --root-password-file)",
+                shadow::PASSWORD_FILE
             ));
         }
         if interrupt::interrupted() {

@@ -22,6 +22,7 @@ use clap::Args;
 
 use bootstrap::guest::supervise::{Outcome, Watch};
 use bootstrap::guest::timing::Timings;
+use bootstrap::image::shadow;
 use bootstrap::image::step_cache::{Keyed, StepCache};
 use bootstrap::model::condition::Values;
 use bootstrap::model::config::Config;
@@ -30,6 +31,31 @@ use bootstrap::seed::gcc::{self, GccSeed};
 use bootstrap::sources::fetch as sources_fetch;
 use bootstrap::sources::{download, mirrors};
 use bootstrap_contract::protocol;
+
+/// When a step to run installs a system with logins, give `root` (the
+/// tree the guest runs on) an `/etc/shadow` holding the root password's
+/// hash; the password is `given`'s, else the one kept in `kept`, else a
+/// new one written there and printed once. Returns whether /etc/shadow was
+/// written (a resumed target keeps its own).
+pub fn root_password(
+    project: &Project,
+    values: &Values,
+    given: Option<&Path>,
+    kept: &Path,
+    root: &Path,
+) -> Result<bool> {
+    if !project.sets_root_password(values) {
+        return Ok(false);
+    }
+    let (pw, origin) = shadow::password(given, kept).context("the root password")?;
+    if let shadow::Origin::Generated(f) = &origin {
+        eprintln!(
+            "bootstrap: the finished system's root password is {pw} (kept in {}, mode 0600)",
+            f.display()
+        );
+    }
+    shadow::lay(root, &pw)
+}
 
 /// Options every command has.
 pub struct Global {

@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// Seconds the guest may print nothing before it is stopped.
     #[arg(long, default_value_t = 1800, value_name = "SECS")]
     pub silence_timeout: u64,
+    /// The finished system's root password, from the first line of FILE
+    /// [default: the one kept in the target, else a new one, printed once
+    /// and kept there (mode 0600)]
+    #[arg(long, value_name = "FILE")]
+    pub root_password_file: Option<PathBuf>,
     #[command(flatten)]
     pub seed: SeedArgs,
     #[command(flatten)]

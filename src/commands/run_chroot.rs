@@ -9,6 +9,7 @@ use anyhow::{bail, Result};
 use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::timing::Timings;
 use bootstrap::guest::{chroot, interrupt};
+use bootstrap::image::shadow;
 use bootstrap::image::step_cache::{self, StepCache};
 use bootstrap::image::target::{self, Marker};
 use bootstrap::model::stages::{self, Mode, Place};
@@ -78,6 +79,13 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         );
     }
     target::lay(&root, &inputs, &stages)?;
+    super::root_password(
+        &project,
+        &values,
+        a.root_password_file.as_deref(),
+        &work.join(shadow::PASSWORD_FILE),
+        &root,
+    )?;
     // Each step the guest completes is noted and cached at once (a later
     // step may replace its files), and again once the guest has stopped,
     // whatever happened; a cache that fails only warns.

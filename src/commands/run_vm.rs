@@ -13,7 +13,7 @@ use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::{interrupt, qemu};
 use bootstrap::image::step_cache::{self, StepCache};
 use bootstrap::image::target::{self, Marker};
-use bootstrap::image::{disk, initramfs, kmod};
+use bootstrap::image::{disk, initramfs, kmod, shadow};
 use bootstrap::model::stages::{self, Mode, Place};
 use bootstrap::seed;
 use bootstrap::util::{cache_dir, fsutil, in_root};
@@ -138,6 +138,18 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     let droot = work.join("disk-root");
     fsutil::remove_any(&droot)?;
     target::lay(&droot, &inputs, &on_disk)?;
+    // The password is kept beside disk.img, where `boot --exec` finds it.
+    let private: &[&str] = match super::root_password(
+        &project,
+        &values,
+        a.root_password_file.as_deref(),
+        &root.join(shadow::PASSWORD_FILE),
+        &droot,
+    )? {
+        true => &["/etc/shadow"],
+        false => &[],
+    };
+    let modes = disk::Modes::Fixed { private };
     let image = root.join("disk.img");
     disk::build_image(
         &droot,
@@ -146,6 +158,7 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
         target::DISK_LABEL,
         target::DISK_UUID,
         0,
+        modes,
     )?;
     Ok(Built {
         initrd,

@@ -101,7 +101,19 @@ impl Session {
                     }
                 }
                 State::Password => {
-                    if seen.trim_end().ends_with("Password:") {
+                    if seen.trim_end().ends_with("login:") {
+                        // A new prompt without a password asked: login
+                        // could not run (or refused the name at once).
+                        let why = seen
+                            .lines()
+                            .rev()
+                            .skip(1)
+                            .find(|l| !l.trim().is_empty() && l.trim() != self.user)
+                            .unwrap_or("no password prompt");
+                        out.push(Action::Refused(why.trim().to_string()));
+                        self.buf.clear();
+                        self.state = State::Done;
+                    } else if seen.trim_end().ends_with("Password:") {
                         self.buf.clear();
                         out.push(Action::Send(format!("{}\n", self.password).into_bytes()));
                         self.state = State::Shell;
@@ -244,6 +256,21 @@ mod tests {
         s.feed(b"Password: ");
         let a = s.feed(b"\r\nLogin incorrect\r\n");
         assert_eq!(a, [Action::Refused("Login incorrect".into())]);
+        assert!(s.finished());
+    }
+
+    #[test]
+    fn a_login_that_cannot_run_is_reported_not_waited_for() {
+        let mut s = Session::new("root", "pw", "true", "poweroff");
+        s.feed(b"bootstrap login: ");
+        let a =
+            s.feed(b"root\r\ngetty: ttyS0: can't execute '/bin/login'\r\n\r\nbootstrap login: ");
+        assert_eq!(
+            a,
+            [Action::Refused(
+                "getty: ttyS0: can't execute '/bin/login'".into()
+            )]
+        );
         assert!(s.finished());
     }
 }

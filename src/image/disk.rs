@@ -83,7 +83,7 @@ pub fn check_tools() -> Result<()> {
 /// finds the root as `PARTUUID=<those digits>-01`), one Linux partition from
 /// 1 MiB to the end, ext4 in it with `label` and `uuid`, holding a copy of
 /// the tree `content` (directories, regular files, symlinks; owners 0:0,
-/// modes 0755/0644, every time `mtime`).
+/// every time `mtime`, modes as `modes` says).
 pub fn build_image(
     content: &Path,
     out: &Path,
@@ -91,6 +91,7 @@ pub fn build_image(
     label: &str,
     uuid: &str,
     mtime: u32,
+    modes: Modes,
 ) -> Result<()> {
     let uuid_bytes = parse_uuid(uuid)?;
     if label.len() > 16 {
@@ -102,7 +103,11 @@ pub fn build_image(
     let content = content
         .canonicalize()
         .with_context(|| format!("content directory {}", content.display()))?;
-    let entries = collect(&content)?;
+    let skip = match modes {
+        Modes::FromTree { skip } => skip,
+        Modes::Fixed { .. } => &[],
+    };
+    let entries = collect(&content, skip)?;
 
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
     let name = out
@@ -145,7 +150,7 @@ pub fn build_image(
         let sb = Superblock::read(&tmp)?;
 
         let script = work.path().join("populate.debugfs");
-        fs::write(&script, populate_script(&entries, mtime)?)?;
+        fs::write(&script, populate_script(&entries, mtime, modes)?)?;
         let mut cmd = tool_command(&debugfs);
         cmd.env("E2FSPROGS_FAKE_TIME", &fake_time)
             .arg("-w")
@@ -353,6 +358,21 @@ fn partition_spec(image: &Path) -> Result<OsString> {
     Ok(s)
 }
 
+/// The modes an image's files get.
+#[derive(Debug, Clone, Copy)]
+pub enum Modes<'a> {
+    /// 0755 for directories and executables, 0644 for other files, and
+    /// 0700/0600 for the paths in `private` (absolute in the filesystem,
+    /// e.g. `/etc/shadow`): for trees the host laid from the project, whose
+    /// modes follow the checkout's umask, which is not an input.
+    Fixed { private: &'a [&'a str] },
+    /// The permission bits (setuid, setgid and sticky included) of the
+    /// tree's own files: for a system the guest installed, whose modes are
+    /// its steps' (`install -m`, `chmod`) and part of what it built. The
+    /// paths in `skip` (absolute in the tree) stay out, with all below them.
+    FromTree { skip: &'a [&'a str] },
+}
+
 enum Kind {
     Dir,
     File { host: String, exec: bool },
@@ -363,14 +383,16 @@ struct Entry {
     /// Absolute path in the filesystem.
     path: String,
     kind: Kind,
+    /// Permission bits of the tree's copy.
+    perm: u32,
     /// Bytes of a regular file (for the "does not fit" message).
     len: u64,
 }
 
 /// The tree below `root`, parents before children, each directory's entries
 /// in byte order: the order decides inode and block numbers.
-fn collect(root: &Path) -> Result<Vec<Entry>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>) -> Result<()> {
+fn collect(root: &Path, skip: &[&str]) -> Result<Vec<Entry>> {
+    fn walk(root: &Path, dir: &Path, skip: &[&str], out: &mut Vec<Entry>) -> Result<()> {
         let listing =
             fsutil::sorted_entries(dir).with_context(|| format!("listing {}", dir.display()))?;
         for p in listing {
@@ -378,6 +400,9 @@ fn collect(root: &Path) -> Result<Vec<Entry>> {
             let Some(rel) = rel.to_str() else {
                 bail!("{}: file name is not UTF-8", p.display());
             };
+            if skip.contains(&format!("/{rel}").as_str()) {
+                continue;
+            }
             let md = fs::symlink_metadata(&p).with_context(|| format!("{}", p.display()))?;
             let ft = md.file_type();
             let (kind, len) = if ft.is_dir() {
@@ -407,22 +432,23 @@ fn collect(root: &Path) -> Result<Vec<Entry>> {
             out.push(Entry {
                 path: format!("/{rel}"),
                 kind,
+                perm: md.permissions().mode() & 0o7777,
                 len,
             });
             if ft.is_dir() {
-                walk(root, &p, out)?;
+                walk(root, &p, skip, out)?;
             }
         }
         Ok(())
     }
     let mut out = Vec::new();
-    walk(root, root, &mut out)?;
+    walk(root, root, skip, &mut out)?;
     Ok(out)
 }
 
 /// debugfs commands creating `entries`, then giving every inode (theirs and
 /// mke2fs's own) owner 0:0 and all four times `mtime`.
-fn populate_script(entries: &[Entry], mtime: u32) -> Result<String> {
+fn populate_script(entries: &[Entry], mtime: u32, modes: Modes) -> Result<String> {
     let mut s = String::new();
     let fix = |s: &mut String, target: &str| {
         for field in ["atime", "ctime", "mtime", "crtime"] {
@@ -436,15 +462,26 @@ fn populate_script(entries: &[Entry], mtime: u32) -> Result<String> {
     }
     for e in entries {
         let p = quote(&e.path)?;
+        let perm = |exec: bool| match modes {
+            Modes::FromTree { .. } => e.perm,
+            Modes::Fixed { private } => {
+                let own = private.contains(&e.path.as_str());
+                match (exec, own) {
+                    (false, false) => 0o644,
+                    (true, false) => 0o755,
+                    (false, true) => 0o600,
+                    (true, true) => 0o700,
+                }
+            }
+        };
         match &e.kind {
             Kind::Dir => {
                 let _ = writeln!(s, "mkdir {p}");
-                let _ = writeln!(s, "sif {p} mode 040755");
+                let _ = writeln!(s, "sif {p} mode 0{:o}", 0o40000 | perm(true));
             }
             Kind::File { host, exec } => {
-                let mode = if *exec { "0100755" } else { "0100644" };
                 let _ = writeln!(s, "write {} {p}", quote(host)?);
-                let _ = writeln!(s, "sif {p} mode {mode}");
+                let _ = writeln!(s, "sif {p} mode 0{:o}", 0o100000 | perm(*exec));
             }
             Kind::Symlink(t) => {
                 let _ = writeln!(s, "symlink {p} {}", quote(t)?);
@@ -744,17 +781,34 @@ mod tests {
         fs::write(d.path().join("a/b/run"), "#!/bin/sh\n").unwrap();
         fs::set_permissions(d.path().join("a/b/run"), fs::Permissions::from_mode(0o700)).unwrap();
         std::os::unix::fs::symlink("a/b/run", d.path().join("l")).unwrap();
-        let entries = collect(d.path()).unwrap();
+        let entries = collect(d.path(), &[]).unwrap();
         let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["/a", "/a/b", "/a/b/run", "/a.txt", "/l"]);
-        let s = populate_script(&entries, 0).unwrap();
+        let s = populate_script(&entries, 0, Modes::Fixed { private: &["/a/b"] }).unwrap();
         assert!(s.contains("sif \"/a/b/run\" mode 0100755\n"));
         assert!(s.contains("sif \"/a.txt\" mode 0100644\n"));
+        assert!(s.contains("sif \"/a\" mode 040755\n"));
+        assert!(s.contains("sif \"/a/b\" mode 040700\n"));
         assert!(s.contains("symlink \"/l\" \"a/b/run\"\n"));
         assert!(s.contains("sif <11> crtime @0\n"));
         let mkdir_b = s.find("mkdir \"/a/b\"").unwrap();
         assert!(s.find("mkdir \"/a\"").unwrap() < mkdir_b);
         assert!(mkdir_b < s.find("write ").unwrap());
         assert_eq!(s.matches(" uid 0\n").count(), RESERVED_INODES.len() + 5);
+        let private = Modes::Fixed {
+            private: &["/a.txt", "/a/b/run"],
+        };
+        let s = populate_script(&entries, 0, private).unwrap();
+        assert!(s.contains("sif \"/a/b/run\" mode 0100700\n"));
+        assert!(s.contains("sif \"/a.txt\" mode 0100600\n"));
+        // The tree's own bits, sticky and setuid included.
+        fs::set_permissions(d.path().join("a"), fs::Permissions::from_mode(0o1777)).unwrap();
+        fs::set_permissions(d.path().join("a.txt"), fs::Permissions::from_mode(0o4711)).unwrap();
+        let from_tree = Modes::FromTree { skip: &["/l"] };
+        let s = populate_script(&collect(d.path(), &["/l"]).unwrap(), 0, from_tree).unwrap();
+        assert!(!s.contains("\"/l\""), "skipped: {s}");
+        assert!(s.contains("sif \"/a\" mode 041777\n"), "{s}");
+        assert!(s.contains("sif \"/a.txt\" mode 0104711\n"), "{s}");
+        assert!(s.contains("sif \"/a/b/run\" mode 0100700\n"), "{s}");
     }
 }

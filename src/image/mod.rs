@@ -1,11 +1,13 @@
 //! What a guest starts from: the seed tree laid into a target directory
 //! (`target`), packed as an initramfs (`initramfs`) or an ext4 disk image
 //! (`disk`), with the kernel modules the first kernel needs (`kmod`), and the step
-//! cache that restores built steps into a target (`step_cache`). Writes
+//! cache that restores built steps into a target (`step_cache`), and the
+//! finished system's root password, laid as a hash (`shadow`). Writes
 //! only the target directory, the output file it is given, or the cache.
 
 pub mod disk;
 pub mod initramfs;
 pub mod kmod;
+pub mod shadow;
 pub mod step_cache;
 pub mod target;

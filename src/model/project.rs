@@ -211,6 +211,15 @@ impl Project {
             .any(|(stage, step)| self.step_recipe(stage, step).is_some_and(|r| r.gcc_seed))
     }
 
+    /// Whether a step that may run under `values` installs a system with
+    /// logins (`root_password = true`): then the run sets a root password.
+    pub fn sets_root_password(&self, values: &Values) -> bool {
+        self.active_steps(values).any(|(stage, step)| {
+            self.step_recipe(stage, step)
+                .is_some_and(|r| r.root_password)
+        })
+    }
+
     fn distfiles_with(&self, values: &Values, gcc_seed: bool) -> Vec<Distfile> {
         let mut keys = vec![format!("sysa/{}", self.manifest.seed.tcc)];
         if let (true, Some((gcc, _))) = (gcc_seed, &self.manifest.seed.gcc) {

@@ -31,6 +31,11 @@ pub struct Recipe {
     /// builds (or takes from its cache) and lays at `paths::GCC_SEED`
     /// before the run; its id joins the step's cache key.
     pub gcc_seed: bool,
+    /// `root_password = true`: the step installs a system people log in
+    /// to. A run whose plan has such a step gives the target a root
+    /// password (generated or `--root-password-file`) and lays its hash as
+    /// `/etc/shadow`; the step itself never sees the password.
+    pub root_password: bool,
 }
 
 /// `[generated]`: `file` (in the recipe directory) is the standard output
@@ -81,6 +86,8 @@ struct RawRecipe {
     unpack: Option<Spanned<String>>,
     #[serde(default)]
     gcc_seed: bool,
+    #[serde(default)]
+    root_password: bool,
     #[serde(default)]
     source: Vec<RawSource>,
     generated: Option<Spanned<RawGenerated>>,
@@ -353,6 +360,7 @@ impl Recipe {
             }),
             unpack,
             gcc_seed: raw.gcc_seed,
+            root_password: raw.root_password,
             sources,
             source,
         })
