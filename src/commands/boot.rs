@@ -163,38 +163,31 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
         );
     }
 
-    let mut cmd = Command::new(qemu::QEMU);
-    cmd.args([
-        "-accel",
-        if a.accel == qemu::Accel::Kvm {
-            "kvm"
-        } else {
-            "tcg"
-        },
-    ])
-    .args(["-m", &a.memory.to_string(), "-smp", "2"])
-    .args(["-display", "none", "-no-reboot"])
-    .arg("-kernel")
-    .arg(&kernel)
-    .args([
-        "-append",
-        &format!(
+    let vm = |console| qemu::Vm {
+        qemu: qemu::QEMU,
+        kernel: &kernel,
+        initrd: None,
+        disk: Some(&image),
+        memory_mib: a.memory,
+        cores: 2,
+        accel: a.accel,
+        append: format!(
             "console=ttyS0 {} rootfstype=ext4 ro panic=-1 loglevel=4",
             root_param()
         ),
-    ])
-    .arg("-drive")
-    .arg(format!("file={},format=raw,if=virtio", image.display()))
-    .args(["-nic", "user,model=virtio-net-pci"]);
+        net: true,
+        console,
+    };
 
     let Some(exec) = &a.exec else {
-        // The console and QEMU's monitor share the terminal: Ctrl-A X quits.
-        cmd.args(["-serial", "mon:stdio"]);
         eprintln!(
             "bootstrap: booting {} (Ctrl-A X quits QEMU)",
             image.display()
         );
-        let status = cmd.status().context("starting qemu-system-x86_64")?;
+        let status = vm(qemu::Console::Interactive)
+            .command()
+            .status()
+            .context("starting qemu-system-x86_64")?;
         return Ok(if status.success() {
             ExitCode::SUCCESS
         } else {
@@ -212,12 +205,11 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
             password_file.display()
         )
     })?;
-    cmd.args(["-serial", "stdio", "-monitor", "none"]);
     // Beside the host's other work: a chroot target's tree is the system.
     let log = target::host_work(&root).join("boot-console.log");
     interrupt::install_handler()?;
     let r = exec_session(
-        cmd,
+        vm(qemu::Console::Stdio).command(),
         Session::new("root", &password, exec, POWEROFF),
         &log,
         Duration::from_secs(a.timeout),

@@ -271,12 +271,14 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let vm = qemu::Vm {
         qemu: qemu::QEMU,
         kernel: &b.kernel,
-        initrd: &b.initrd,
+        initrd: Some(&b.initrd),
         disk: Some(&b.image),
         memory_mib: a.vm.memory,
         cores: b.cores,
         accel,
-        stage: "sysa",
+        append: qemu::run_cmdline("sysa"),
+        net: false,
+        console: qemu::Console::Stdio,
     };
     let console = root.join("console.log");
     let opts = supervise::Options {

@@ -45,15 +45,34 @@ pub fn default_kernel() -> Result<PathBuf> {
     v.pop().context("no /boot/vmlinuz-* on this machine; pass --kernel FILE (e.g. after apt-get install linux-image-cloud-amd64)")
 }
 
+/// How the serial console meets the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    /// The console alone on stdin/stdout (a supervised or driven guest).
+    Stdio,
+    /// The console and QEMU's monitor share the terminal (Ctrl-A X quits):
+    /// a person at the keyboard.
+    Interactive,
+}
+
 pub struct Vm<'a> {
     pub qemu: &'a str,
     pub kernel: &'a Path,
-    pub initrd: &'a Path,
+    pub initrd: Option<&'a Path>,
     pub disk: Option<&'a Path>,
     pub memory_mib: u32,
     pub cores: u32,
     pub accel: Accel,
-    pub stage: &'a str,
+    /// The kernel command line (`run_cmdline` for the runner's stages).
+    pub append: String,
+    /// QEMU's user network on a virtio NIC (the finished system's DHCP).
+    pub net: bool,
+    pub console: Console,
+}
+
+/// The command line of a boot into the runner's `stage`.
+pub fn run_cmdline(stage: &str) -> String {
+    format!("{CMDLINE} {}", protocol::stage_param(stage))
 }
 
 impl Vm<'_> {
@@ -73,26 +92,22 @@ impl Vm<'_> {
             "-smp",
             &self.cores.to_string(),
         ])
-        .args([
-            "-display",
-            "none",
-            "-monitor",
-            "none",
-            "-serial",
-            "stdio",
-            "-no-reboot",
-        ])
-        .arg("-kernel")
-        .arg(self.kernel)
-        .arg("-initrd")
-        .arg(self.initrd)
-        .args([
-            "-append",
-            &format!("{CMDLINE} {}", protocol::stage_param(self.stage)),
-        ]);
+        .args(["-display", "none"]);
+        match self.console {
+            Console::Stdio => c.args(["-monitor", "none", "-serial", "stdio"]),
+            Console::Interactive => c.args(["-serial", "mon:stdio"]),
+        };
+        c.arg("-no-reboot").arg("-kernel").arg(self.kernel);
+        if let Some(i) = self.initrd {
+            c.arg("-initrd").arg(i);
+        }
+        c.args(["-append", &self.append]);
         if let Some(d) = self.disk {
             c.arg("-drive")
                 .arg(format!("file={},format=raw,if=virtio", d.display()));
+        }
+        if self.net {
+            c.args(["-nic", "user,model=virtio-net-pci"]);
         }
         c
     }
@@ -176,12 +191,14 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
     let vm = Vm {
         qemu,
         kernel,
-        initrd: &initrd,
+        initrd: Some(&initrd),
         disk: None,
         memory_mib: 512,
         cores: 1,
         accel: Accel::Kvm,
-        stage: "probe",
+        append: run_cmdline("probe"),
+        net: false,
+        console: Console::Stdio,
     };
     let opts = supervise::Options {
         log: &work.join("kvm-probe.log"),
@@ -218,12 +235,14 @@ mod tests {
         let vm = Vm {
             qemu: "qemu-system-x86_64",
             kernel: Path::new("/k"),
-            initrd: Path::new("/i"),
+            initrd: Some(Path::new("/i")),
             disk: Some(Path::new("/t/disk.img")),
             memory_mib: 2048,
             cores: 2,
             accel: Accel::Tcg,
-            stage: "sysa",
+            append: run_cmdline("sysa"),
+            net: false,
+            console: Console::Stdio,
         };
         let args: Vec<String> = vm
             .command()
@@ -243,5 +262,29 @@ mod tests {
             s.ends_with("-drive file=/t/disk.img,format=raw,if=virtio"),
             "{s}"
         );
+        assert!(!s.contains("-nic"), "no network for the bootstrap: {s}");
+        // `boot`: no initramfs, a network, the monitor on the terminal.
+        let k = Vm {
+            initrd: None,
+            net: true,
+            console: Console::Interactive,
+            append: "root=x".into(),
+            ..vm
+        };
+        let s = k
+            .command()
+            .get_args()
+            .map(|a| a.to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            !s.contains("-initrd") && !s.contains("-monitor none"),
+            "{s}"
+        );
+        assert!(
+            s.contains("-serial mon:stdio -no-reboot -kernel /k -append root=x"),
+            "{s}"
+        );
+        assert!(s.ends_with("-nic user,model=virtio-net-pci"), "{s}");
     }
 }
