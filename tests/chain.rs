@@ -224,6 +224,32 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
         text(&fsck)
     );
 
+    // The same disk started by the stock kernel (`boot --kernel`): an
+    // initramfs loads its modules and hands the disk to the same init.
+    let b = bootstrap(&[
+        "-C",
+        path_str(&proj),
+        "boot",
+        "--target",
+        path_str(&c),
+        "--kernel",
+        path_str(&kernel),
+        "--timeout",
+        "900",
+        "--exec",
+        "sv status /var/service/*; echo \"release $(uname -r)\"",
+    ]);
+    let (bout, berr) = text(&b);
+    assert!(b.status.success(), "{bout}\n{berr}");
+    assert!(
+        bout.contains("run: /var/service/syslogd: (pid ") && !bout.contains(&release),
+        "{bout}"
+    );
+    assert!(
+        bout.contains("release ") && bout.contains("-cloud-amd64\n"),
+        "{bout}"
+    );
+
     // One changed byte in the chroot target is named, with its step.
     let libc = c.join("usr/lib/libc.a");
     let mut bytes = std::fs::read(&libc).unwrap();

@@ -29,6 +29,12 @@ pub const PREFIX: &str = "bootstrap: ";
 pub const STAGE_PARAM: &str = "bootstrap.stage=";
 pub const DEFAULT_STAGE: &str = "sysa";
 
+/// `bootstrap.boot=<label>` on the kernel command line: no stage to run;
+/// PID 1 loads its modules, mounts the ext4 filesystem labelled `<label>`
+/// read-only and hands it to that system's `/sbin/init` (`boot --kernel`:
+/// a finished disk started by a kernel that needs modules to reach it).
+pub const BOOT_PARAM: &str = "bootstrap.boot=";
+
 /// Where a stage failed: a step name with `log: <path>` as detail, or the
 /// in-guest path of a file the runner could not use with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,9 +241,34 @@ pub fn stage_from_cmdline(cmdline: &str) -> &str {
         .unwrap_or(DEFAULT_STAGE)
 }
 
+pub fn boot_param(label: &str) -> String {
+    format!("{BOOT_PARAM}{label}")
+}
+
+/// The label a kernel command line asks PID 1 to boot, if any (the last
+/// one counts).
+pub fn boot_from_cmdline(cmdline: &str) -> Option<&str> {
+    cmdline
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix(BOOT_PARAM))
+        .next_back()
+        .filter(|l| !l.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_on_the_kernel_command_line() {
+        assert_eq!(boot_param("BOOTSTRAP"), "bootstrap.boot=BOOTSTRAP");
+        assert_eq!(boot_from_cmdline("console=ttyS0 bootstrap.stage=sysa\n"), None);
+        assert_eq!(boot_from_cmdline("console=ttyS0 bootstrap.boot= x"), None);
+        assert_eq!(
+            boot_from_cmdline("console=ttyS0 bootstrap.boot=BOOTSTRAP ro\n"),
+            Some("BOOTSTRAP")
+        );
+    }
 
     fn every_kind() -> Vec<Event> {
         vec![

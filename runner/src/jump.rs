@@ -236,6 +236,56 @@ pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
     ops
 }
 
+/// Mount `dev` read-only on /newroot (its init checks it first), move
+/// /dev under it, unmount the rest of this system's kernel filesystems
+/// (the init mounts its own), make it `/` and exec its `/sbin/init` as PID
+/// 1: `bootstrap.boot=<label>`, a finished disk started by a kernel that
+/// needed this initramfs's modules to reach it.
+pub fn boot_disk_plan(dev: &Path) -> Vec<Op> {
+    let newroot = Path::new(NEWROOT);
+    let mut ops = vec![
+        Op::Mkdir(newroot.into()),
+        Op::Mount {
+            source: Some(dev.into()),
+            target: newroot.into(),
+            fstype: Some("ext4"),
+            flags: MsFlags::MS_RDONLY,
+            data: None,
+        },
+        Op::Move {
+            from: "/dev".into(),
+            to: newroot.join("dev"),
+        },
+    ];
+    ops.extend(
+        ["/tmp", "/sys", "/proc"]
+            .iter()
+            .map(|d| Op::Unmount(d.into())),
+    );
+    ops.extend([
+        Op::Chdir(newroot.into()),
+        Op::Move {
+            from: ".".into(),
+            to: "/".into(),
+        },
+        Op::Chroot(".".into()),
+        Op::Chdir("/".into()),
+        Op::Exec {
+            prog: "/sbin/init".into(),
+            args: vec![],
+        },
+    ]);
+    ops
+}
+
+/// `bootstrap.boot=<label>`: see [`boot_disk_plan`].
+pub fn boot_disk(label: &str) -> Result<()> {
+    let dev = find_by_label(label, Duration::from_secs(30))?;
+    println!("bootstrap: boot: {label} is {}", dev.display());
+    sys::apply(&boot_disk_plan(&dev), &Linux)?;
+    Err(Error::new("exec of the disk's /sbin/init returned"))
+}
+
 pub fn switch_root(next: &str, label: &str) -> Result<()> {
     let dev = find_by_label(label, Duration::from_secs(30))?;
     println!("bootstrap: switch_root: {label} is {}", dev.display());
@@ -408,6 +458,32 @@ mod tests {
         assert!(at("chdir /newroot") < at("mount Some(\".\") / "));
         assert!(at("mount Some(\".\") / ") < at("chroot ."));
         assert_eq!(at("exec"), calls.len() - 1);
+    }
+
+    #[test]
+    fn boot_disk_hands_a_read_only_root_to_its_init() {
+        let r = Record::default();
+        sys::apply(&boot_disk_plan(Path::new("/dev/vda1")), &r).unwrap();
+        assert_eq!(
+            r.calls(),
+            [
+                "mkdir /newroot",
+                "mount Some(\"/dev/vda1\") /newroot Some(\"ext4\") MsFlags(MS_RDONLY) None",
+                "mount Some(\"/dev\") /newroot/dev None MsFlags(MS_MOVE) None",
+                "umount /tmp",
+                "umount /sys",
+                "umount /proc",
+                "chdir /newroot",
+                "mount Some(\".\") / None MsFlags(MS_MOVE) None",
+                "chroot .",
+                "chdir /",
+                "exec /sbin/init ",
+            ]
+        );
+        // Nothing is copied onto the system: it is booted as it is.
+        let r = Record::failing(&[(1, Errno::ENOENT)]);
+        assert!(sys::apply(&boot_disk_plan(Path::new("/dev/vdb")), &r).is_err());
+        assert_eq!(r.calls().len(), 2, "stops where the mount failed");
     }
 
     #[test]

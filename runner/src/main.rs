@@ -143,6 +143,12 @@ fn main() {
         pid1::setup();
         jump::load_modules();
         let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+        if let Some(label) = bootstrap_contract::protocol::boot_from_cmdline(&cmdline) {
+            // Only returns on failure.
+            let e = jump::boot_disk(label).unwrap_err();
+            eprintln!("bootstrap-runner: boot: {e}");
+            pid1::power_off();
+        }
         let args: Vec<String> = std::env::args().skip(1).collect();
         let stage = pid1_stage(&args, &cmdline);
         if args.first().map(String::as_str) != Some("--stage") {

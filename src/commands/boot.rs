@@ -8,7 +8,9 @@
 //! The kernel is the disk's own `/boot/vmlinuz` (the one sysa built: ext4,
 //! virtio and the serial console are built in, so no initramfs is needed;
 //! the root is found by the partition's PARTUUID, which the MBR disk
-//! signature fixes).
+//! signature fixes), or `--kernel FILE` with a small initramfs: the runner
+//! as /init loads that kernel's modules and, told by `bootstrap.boot=`,
+//! mounts the disk by its label and execs its /sbin/init.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -21,10 +23,11 @@ use clap::Args;
 
 use bootstrap::guest::login::{Action, Session};
 use bootstrap::guest::{interrupt, qemu};
-use bootstrap::image::{disk, shadow, target};
+use bootstrap::image::{disk, initramfs, kmod, shadow, target};
 use bootstrap::model::stages::Mode;
+use bootstrap::seed;
 use bootstrap::util::{fsutil, in_root};
-use bootstrap_contract::paths;
+use bootstrap_contract::{paths, protocol};
 
 use super::Global;
 
@@ -51,6 +54,15 @@ pub struct BootArgs {
     pub timeout: u64,
     #[arg(long, value_enum, default_value = "tcg")]
     pub accel: qemu::Accel,
+    /// Boot this kernel instead of the disk's own, with an initramfs that
+    /// loads its virtio, ext4 and network modules and hands the disk to its
+    /// /sbin/init (for a disk without /boot/vmlinuz, or to try another
+    /// kernel, e.g. a stock Debian one)
+    #[arg(long, value_name = "FILE")]
+    pub kernel: Option<PathBuf>,
+    /// With --kernel: its modules [default: /lib/modules/<its release>]
+    #[arg(long, value_name = "DIR", requires = "kernel")]
+    pub modules: Option<PathBuf>,
     /// The disk a chroot target's tree is written to (K, M, G suffixes).
     #[arg(long, default_value = "2G", value_name = "SIZE")]
     pub size: String,
@@ -66,6 +78,55 @@ pub fn root_param() -> String {
 /// What shuts the booted system down cleanly: sysc's system installs a
 /// `poweroff` that asks the init for its last stage and the power-off.
 pub const POWEROFF: &str = "poweroff";
+
+/// The disk's own kernel, `/boot/vmlinuz` (a link to the release), copied
+/// out of `image` into `work`.
+fn disk_kernel(image: &Path, work: &Path) -> Result<PathBuf> {
+    match disk::extract_dir(image, "/boot", &work.join("boot")) {
+        Ok(()) => {}
+        // No /boot at all: said below, as for a /boot without a kernel.
+        Err(e) if format!("{e:#}").contains("/boot: no such file") => {}
+        Err(e) => return Err(e.context(format!("reading /boot from {}", image.display()))),
+    }
+    let kernel = work.join("boot/vmlinuz");
+    if !kernel.is_file() {
+        bail!(
+            "{} holds no /boot/vmlinuz (its run built no kernel): give one with --kernel FILE",
+            image.display()
+        );
+    }
+    Ok(kernel)
+}
+
+/// The initramfs of `boot --kernel`: the runner as /init (told by
+/// `bootstrap.boot=` to boot the disk), the kernel's modules for virtio,
+/// ext4 and the network card, and the console nodes.
+fn boot_initramfs(
+    g: &Global,
+    kernel: &Path,
+    modules: Option<&Path>,
+    work: &Path,
+) -> Result<PathBuf> {
+    let (project, _) = g.load()?;
+    let runner = seed::runner::runner_binary(&project, None)?;
+    let iroot = work.join("initramfs-root");
+    fsutil::remove_any(&iroot)?;
+    let at = in_root(&iroot, paths::RUNNER);
+    std::fs::create_dir_all(at.parent().expect("a directory"))?;
+    std::fs::copy(&runner, &at).with_context(|| runner.display().to_string())?;
+    let n = kmod::add_modules(&iroot, kernel, modules, &["virtio_net"])?;
+    eprintln!("bootstrap: {n} kernel modules for {}", kernel.display());
+    target::link_init(&iroot)?;
+    let initrd = work.join("initramfs.cpio.gz");
+    initramfs::write(
+        &iroot,
+        &initramfs::standard_nodes(),
+        0,
+        initramfs::Compression::Gzip,
+        &initrd,
+    )?;
+    Ok(initrd)
+}
 
 /// The disk image to boot for the target `root`, and where the target
 /// keeps its root password. A QEMU target's is the disk the run finished.
@@ -147,34 +208,37 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
     let work = target::host_work(&root).join("boot");
     fsutil::remove_any(&work)?;
     std::fs::create_dir_all(&work)?;
-    // /boot/vmlinuz is a symlink to the release: copy the directory out
-    // and let the host resolve it.
-    match disk::extract_dir(&image, "/boot", &work.join("boot")) {
-        Ok(()) => {}
-        // No /boot at all: said below, as for a /boot without a kernel.
-        Err(e) if format!("{e:#}").contains("/boot: no such file") => {}
-        Err(e) => return Err(e.context(format!("reading /boot from {}", image.display()))),
-    }
-    let kernel = work.join("boot/vmlinuz");
-    if !kernel.is_file() {
-        bail!(
-            "{} holds no /boot/vmlinuz: the run that made it did not build a kernel",
-            image.display()
-        );
-    }
-
+    let (kernel, initrd, append) = match &a.kernel {
+        None => (
+            disk_kernel(&image, &work)?,
+            None,
+            format!(
+                "console=ttyS0 {} rootfstype=ext4 ro panic=-1 loglevel=4",
+                root_param()
+            ),
+        ),
+        Some(k) => {
+            let initrd = boot_initramfs(g, k, a.modules.as_deref(), &work)?;
+            (
+                k.clone(),
+                Some(initrd),
+                format!(
+                    "{} {}",
+                    qemu::CMDLINE,
+                    protocol::boot_param(target::DISK_LABEL)
+                ),
+            )
+        }
+    };
     let vm = |console| qemu::Vm {
         qemu: qemu::QEMU,
         kernel: &kernel,
-        initrd: None,
+        initrd: initrd.as_deref(),
         disk: Some(&image),
         memory_mib: a.memory,
         cores: 2,
         accel: a.accel,
-        append: format!(
-            "console=ttyS0 {} rootfstype=ext4 ro panic=-1 loglevel=4",
-            root_param()
-        ),
+        append: append.clone(),
         net: true,
         console,
     };

@@ -25,6 +25,8 @@ pub enum Op {
         flags: MsFlags,
         data: Option<&'static str>,
     },
+    /// umount(2).
+    Unmount(PathBuf),
     /// `mount --move`
     Move {
         from: PathBuf,
@@ -85,6 +87,7 @@ impl fmt::Display for Op {
                 ..
             } => write!(f, "remount {} {flags:?}", target.display()),
             Op::Move { from, to } => write!(f, "move {} to {}", from.display(), to.display()),
+            Op::Unmount(p) => write!(f, "unmount {}", p.display()),
             Op::Chdir(p) => write!(f, "chdir {}", p.display()),
             Op::Chroot(p) => write!(f, "chroot {}", p.display()),
             Op::Console(p) => write!(f, "open {} as the console", p.display()),
@@ -113,6 +116,7 @@ pub trait Sys {
         flags: MsFlags,
         data: Option<&str>,
     ) -> io::Result<()>;
+    fn umount(&self, target: &Path) -> io::Result<()>;
     fn chdir(&self, path: &Path) -> io::Result<()>;
     fn chroot(&self, path: &Path) -> io::Result<()>;
     fn console(&self, dev: &Path) -> io::Result<()>;
@@ -139,6 +143,7 @@ pub fn apply_one(op: &Op, sys: &dyn Sys) -> io::Result<()> {
             data,
         } => sys.mount(source.as_deref(), target, *fstype, *flags, *data),
         Op::Move { from, to } => sys.mount(Some(from), to, None, MsFlags::MS_MOVE, None),
+        Op::Unmount(p) => sys.umount(p),
         Op::Chdir(p) => sys.chdir(p),
         Op::Chroot(p) => sys.chroot(p),
         Op::Console(p) => sys.console(p),
@@ -184,6 +189,9 @@ impl Sys for Linux {
         data: Option<&str>,
     ) -> io::Result<()> {
         Ok(nix::mount::mount(source, target, fstype, flags, data)?)
+    }
+    fn umount(&self, target: &Path) -> io::Result<()> {
+        Ok(nix::mount::umount(target)?)
     }
     fn chdir(&self, path: &Path) -> io::Result<()> {
         Ok(nix::unistd::chdir(path)?)
@@ -308,6 +316,9 @@ pub mod testing {
                 flags,
                 data
             ))
+        }
+        fn umount(&self, target: &Path) -> io::Result<()> {
+            self.log(format!("umount {}", p(target)))
         }
         fn chdir(&self, path: &Path) -> io::Result<()> {
             self.log(format!("chdir {}", p(path)))
