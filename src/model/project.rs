@@ -519,6 +519,21 @@ mod tests {
     }
 
     #[test]
+    fn a_step_installing_a_system_asks_for_a_root_password() {
+        let d = tempfile::tempdir().unwrap();
+        write_project(d.path(), Some("--target=x86_64-linux-musl\n"), false);
+        let values = Values::default();
+        assert!(!Project::load(d.path()).unwrap().sets_root_password(&values));
+        let r = d.path().join("sysa/pkg/recipe.toml");
+        let text = std::fs::read_to_string(&r).unwrap();
+        std::fs::write(&r, format!("root_password = true\n{text}")).unwrap();
+        assert!(Project::load(d.path()).unwrap().sets_root_password(&values));
+        // Not a flag that takes anything but a boolean.
+        std::fs::write(&r, format!("root_password = \"yes\"\n{text}")).unwrap();
+        assert!(Project::load(d.path()).is_err());
+    }
+
+    #[test]
     fn a_step_using_gcc_seed_brings_its_sources_into_the_run() {
         let d = tempfile::tempdir().unwrap();
         write_project(d.path(), Some("--target=x86_64-linux-musl\n"), false);
