@@ -161,17 +161,20 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
         logger -t chaintest hello-from-the-test; sleep 1; \
         echo \"logged $(grep -c 'chaintest: hello-from-the-test' /var/log/messages)\"; \
         echo \"release $(uname -r)\"; grep ' / ' /proc/mounts";
-    let b = bootstrap(&[
-        "-C",
-        path_str(&proj),
-        "boot",
-        "--target",
-        path_str(&c),
-        "--timeout",
-        "900",
-        "--exec",
-        check,
-    ]);
+    let boot = |extra: &[&str]| {
+        let mut args = vec![
+            "-C",
+            path_str(&proj),
+            "boot",
+            "--target",
+            path_str(&c),
+            "--timeout",
+            "900",
+        ];
+        args.extend(extra);
+        bootstrap(&args)
+    };
+    let b = boot(&["--exec", check]);
     let (bout, berr) = text(&b);
     let console =
         std::fs::read_to_string(c.join(".bootstrap-host/boot-console.log")).unwrap_or_default();
@@ -226,16 +229,9 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
 
     // The same disk started by the stock kernel (`boot --kernel`): an
     // initramfs loads its modules and hands the disk to the same init.
-    let b = bootstrap(&[
-        "-C",
-        path_str(&proj),
-        "boot",
-        "--target",
-        path_str(&c),
+    let b = boot(&[
         "--kernel",
         path_str(&kernel),
-        "--timeout",
-        "900",
         "--exec",
         "sv status /var/service/*; echo \"release $(uname -r)\"",
     ]);

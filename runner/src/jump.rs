@@ -198,29 +198,43 @@ pub fn find_by_label(label: &str, wait: Duration) -> Result<PathBuf> {
 /// filesystems under it, make it `/` and exec its runner for `next`.
 pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
     let newroot = Path::new(NEWROOT);
-    let mut ops = vec![
-        Op::Mkdir(newroot.into()),
-        Op::Mount {
-            source: Some(dev.into()),
-            target: newroot.into(),
-            fstype: Some("ext4"),
-            flags: MsFlags::empty(),
-            data: None,
-        },
+    let mut ops = mount_newroot(dev, MsFlags::empty()).to_vec();
+    ops.extend([
         // Carry this system (sysa's results, the state and logs) onto the
         // disk, which already holds what the later stages need.
         Op::CopyRoot {
             from: "/".into(),
             to: newroot.into(),
         },
-    ];
+    ]);
     ops.extend(MOVED.iter().map(|d| Op::Mkdir(newroot.join(d))));
     ops.push(Op::Sync);
     ops.extend(MOVED.iter().map(|d| Op::Move {
         from: Path::new("/").join(d),
         to: newroot.join(d),
     }));
-    ops.extend([
+    ops.extend(enter(newroot, paths::RUNNER, &["--stage", next]));
+    ops
+}
+
+/// /newroot, made and with the ext4 filesystem on `dev` mounted there.
+fn mount_newroot(dev: &Path, flags: MsFlags) -> [Op; 2] {
+    [
+        Op::Mkdir(NEWROOT.into()),
+        Op::Mount {
+            source: Some(dev.into()),
+            target: NEWROOT.into(),
+            fstype: Some("ext4"),
+            flags,
+            data: None,
+        },
+    ]
+}
+
+/// Make `newroot` the root (a mount moved onto `/`, then chroot) and exec
+/// `prog` there, keeping this process's PID.
+fn enter(newroot: &Path, prog: &str, args: &[&str]) -> [Op; 5] {
+    [
         Op::Chdir(newroot.into()),
         Op::Move {
             from: ".".into(),
@@ -229,11 +243,10 @@ pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
         Op::Chroot(".".into()),
         Op::Chdir("/".into()),
         Op::Exec {
-            prog: paths::RUNNER.into(),
-            args: vec!["--stage".into(), next.into()],
+            prog: prog.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
         },
-    ]);
-    ops
+    ]
 }
 
 /// Mount `dev` read-only on /newroot (its init checks it first), move
@@ -243,38 +256,17 @@ pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
 /// needed this initramfs's modules to reach it.
 pub fn boot_disk_plan(dev: &Path) -> Vec<Op> {
     let newroot = Path::new(NEWROOT);
-    let mut ops = vec![
-        Op::Mkdir(newroot.into()),
-        Op::Mount {
-            source: Some(dev.into()),
-            target: newroot.into(),
-            fstype: Some("ext4"),
-            flags: MsFlags::MS_RDONLY,
-            data: None,
-        },
-        Op::Move {
-            from: "/dev".into(),
-            to: newroot.join("dev"),
-        },
-    ];
+    let mut ops = mount_newroot(dev, MsFlags::MS_RDONLY).to_vec();
+    ops.push(Op::Move {
+        from: "/dev".into(),
+        to: newroot.join("dev"),
+    });
     ops.extend(
         ["/tmp", "/sys", "/proc"]
             .iter()
             .map(|d| Op::Unmount(d.into())),
     );
-    ops.extend([
-        Op::Chdir(newroot.into()),
-        Op::Move {
-            from: ".".into(),
-            to: "/".into(),
-        },
-        Op::Chroot(".".into()),
-        Op::Chdir("/".into()),
-        Op::Exec {
-            prog: "/sbin/init".into(),
-            args: vec![],
-        },
-    ]);
+    ops.extend(enter(newroot, "/sbin/init", &[]));
     ops
 }
 

@@ -116,15 +116,8 @@ fn boot_initramfs(
     std::fs::copy(&runner, &at).with_context(|| runner.display().to_string())?;
     let n = kmod::add_modules(&iroot, kernel, modules, &["virtio_net"])?;
     eprintln!("bootstrap: {n} kernel modules for {}", kernel.display());
-    target::link_init(&iroot)?;
     let initrd = work.join("initramfs.cpio.gz");
-    initramfs::write(
-        &iroot,
-        &initramfs::standard_nodes(),
-        0,
-        initramfs::Compression::Gzip,
-        &initrd,
-    )?;
+    initramfs::write_runner_initrd(&iroot, &initrd)?;
     Ok(initrd)
 }
 

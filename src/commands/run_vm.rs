@@ -125,15 +125,8 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     if kexec_kernel.as_ref() != Some(&kernel) {
         kmod::add_modules(&iroot, &kernel, a.vm.modules.as_deref(), optional)?;
     }
-    target::link_init(&iroot)?;
     let initrd = root.join("initramfs.cpio.gz");
-    initramfs::write(
-        &iroot,
-        &initramfs::standard_nodes(),
-        0,
-        initramfs::Compression::Gzip,
-        &initrd,
-    )?;
+    initramfs::write_runner_initrd(&iroot, &initrd)?;
 
     let droot = work.join("disk-root");
     fsutil::remove_any(&droot)?;

@@ -207,6 +207,13 @@ fn write_entries(w: &mut dyn Write, items: &[(String, Item)], mtime: u32) -> Res
     Ok(())
 }
 
+/// The archive a kernel boots into the runner: `root` with `init` linked
+/// to the runner and the standard device nodes, gzip-compressed, to `out`.
+pub fn write_runner_initrd(root: &Path, out: &Path) -> Result<()> {
+    crate::image::target::link_init(root)?;
+    write(root, &standard_nodes(), 0, Compression::Gzip, out)
+}
+
 /// The entries of an uncompressed newc archive, in archive order: name,
 /// mode and inode number (for tests and inspection).
 pub fn list(archive: &Path) -> Result<Vec<(String, u32, u32)>> {
