@@ -262,7 +262,10 @@ mod tests {
     #[test]
     fn boot_on_the_kernel_command_line() {
         assert_eq!(boot_param("BOOTSTRAP"), "bootstrap.boot=BOOTSTRAP");
-        assert_eq!(boot_from_cmdline("console=ttyS0 bootstrap.stage=sysa\n"), None);
+        assert_eq!(
+            boot_from_cmdline("console=ttyS0 bootstrap.stage=sysa\n"),
+            None
+        );
         assert_eq!(boot_from_cmdline("console=ttyS0 bootstrap.boot= x"), None);
         assert_eq!(
             boot_from_cmdline("console=ttyS0 bootstrap.boot=BOOTSTRAP ro\n"),
