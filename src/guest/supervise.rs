@@ -108,6 +108,19 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // The stop policy starts with SIGINT, which a host started in the
+    // background of a non-interactive shell (`nohup bootstrap run &`)
+    // ignores and would hand down: the guest gets the default action back.
+    // SAFETY: signal(2) is async-signal-safe; nothing else runs here.
+    unsafe {
+        cmd.pre_exec(|| {
+            use nix::sys::signal::{signal, SigHandler, Signal};
+            for s in [Signal::SIGINT, Signal::SIGQUIT] {
+                signal(s, SigHandler::SigDfl).map_err(std::io::Error::from)?;
+            }
+            Ok(())
+        });
+    }
     let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {:?}", cmd.get_program()))?;
