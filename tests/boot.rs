@@ -10,11 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn have_e2fsprogs() -> bool {
-    ["mke2fs", "debugfs"].iter().all(|t| {
-        ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(t).is_file())
-    })
+    sbin("mke2fs").is_some() && sbin("debugfs").is_some()
 }
 
 /// A chroot target as a run leaves it: the marker, completed steps, and a
@@ -70,7 +66,7 @@ fn a_chroot_target_is_written_to_an_image_once_and_needs_a_kernel() {
     assert!(err.contains("holds no /boot/vmlinuz"), "{err}");
     let image = c.join(".bootstrap-host/boot-disk/disk.img");
     // The tree is on the disk, the host's work directory is not.
-    let ls = Command::new("debugfs")
+    let ls = Command::new(sbin("debugfs").unwrap())
         .args([
             "-R",
             "ls -l /",

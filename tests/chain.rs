@@ -217,7 +217,7 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
     );
     assert!(!console.contains("can't"), "a stage complained:\n{console}");
     let image = c.join(".bootstrap-host/boot-disk/disk.img");
-    let fsck = Command::new("e2fsck")
+    let fsck = Command::new(sbin("e2fsck").expect("e2fsck (e2fsprogs)"))
         .args(["-fn", &format!("{}?offset=1048576", image.display())])
         .output()
         .unwrap();

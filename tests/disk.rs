@@ -4,9 +4,12 @@
 //! `read_file` and `extract_dir`, also after an unclean guest shutdown.
 //! Needs e2fsprogs (not root); skipped without it, required under CI=true.
 
+mod common;
+use common::sbin;
+
 use std::fs::{self, File, FileTimes};
 use std::os::unix::fs::{FileExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
@@ -117,15 +120,6 @@ fn build(content: &Path, out: &Path, label: &str, mtime: u32) {
     .unwrap_or_else(|e| panic!("build_image: {e:#}"));
 }
 
-fn sbin(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} not found"))
-}
-
 fn spec(image: &Path) -> String {
     format!("{}?offset={PART}", image.display())
 }
@@ -171,7 +165,7 @@ fn builds_are_byte_identical_whatever_the_host_metadata() {
     assert!(a0 != read("label.img"), "label has no effect");
 
     // The filesystem is sound.
-    let o = Command::new(sbin("e2fsck"))
+    let o = Command::new(sbin("e2fsck").expect("e2fsck"))
         .args(["-fn", &spec(&img("a0.img"))])
         .output()
         .unwrap();
@@ -328,7 +322,7 @@ fn reading_replays_a_pending_journal() {
     let late = t.path().join("late");
     fs::write(&late, "written just before power-off\n").unwrap();
     let debugfs = |img: &Path, args: &[&str]| {
-        let o = Command::new(sbin("debugfs"))
+        let o = Command::new(sbin("debugfs").expect("debugfs"))
             .args(args)
             .arg(spec(img))
             .output()

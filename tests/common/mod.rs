@@ -554,3 +554,13 @@ pub fn without_kernel(dir: &Path) -> PathBuf {
     drop_steps(&proj, "sysa", &drop);
     proj
 }
+
+/// A system tool (e2fsprogs' e2fsck, debugfs, mke2fs) by name: on PATH, or
+/// in /usr/sbin or /sbin, which a non-login root shell may not have on it.
+pub fn sbin(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
