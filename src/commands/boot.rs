@@ -429,7 +429,7 @@ mod tests {
         .err()
         .unwrap();
         assert!(
-            format!("{e:#}").contains("login as root was refused"),
+            format!("{e:#}").contains("login as root failed: Login incorrect"),
             "{e:#}"
         );
 
