@@ -132,13 +132,16 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     fsutil::remove_any(&droot)?;
     target::lay(&droot, &inputs, &on_disk)?;
     // The password is kept beside disk.img, where `boot --exec` finds it.
-    let private: &[&str] = match super::root_password(
-        &project,
-        &values,
-        a.root_password_file.as_deref(),
-        &root.join(shadow::PASSWORD_FILE),
-        &droot,
-    )? {
+    // Not for bare metal: those two files are published and rebuilt
+    // byte for byte, which a secret (or its freshly salted hash) would end.
+    let private: &[&str] = match mode == Mode::Qemu
+        && super::root_password(
+            &project,
+            &values,
+            a.root_password_file.as_deref(),
+            &root.join(shadow::PASSWORD_FILE),
+            &droot,
+        )? {
         true => &["/etc/shadow"],
         false => &[],
     };
