@@ -232,6 +232,8 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
     let b = boot(&[
         "--kernel",
         path_str(&kernel),
+        "--runner",
+        path_str(&runner),
         "--exec",
         "sv status /var/service/*; echo \"release $(uname -r)\"",
     ]);

@@ -63,6 +63,10 @@ pub struct BootArgs {
     /// With --kernel: its modules [default: /lib/modules/<its release>]
     #[arg(long, value_name = "DIR", requires = "kernel")]
     pub modules: Option<PathBuf>,
+    /// With --kernel: the static runner for the initramfs [default: built
+    /// from the project's runner/]
+    #[arg(long, value_name = "FILE", requires = "kernel")]
+    pub runner: Option<PathBuf>,
     /// The disk a chroot target's tree is written to (K, M, G suffixes).
     #[arg(long, default_value = "2G", value_name = "SIZE")]
     pub size: String,
@@ -101,20 +105,15 @@ fn disk_kernel(image: &Path, work: &Path) -> Result<PathBuf> {
 /// The initramfs of `boot --kernel`: the runner as /init (told by
 /// `bootstrap.boot=` to boot the disk), the kernel's modules for virtio,
 /// ext4 and the network card, and the console nodes.
-fn boot_initramfs(
-    g: &Global,
-    kernel: &Path,
-    modules: Option<&Path>,
-    work: &Path,
-) -> Result<PathBuf> {
+fn boot_initramfs(g: &Global, a: &BootArgs, kernel: &Path, work: &Path) -> Result<PathBuf> {
     let (project, _) = g.load()?;
-    let runner = seed::runner::runner_binary(&project, None)?;
+    let runner = seed::runner::runner_binary(&project, a.runner.as_deref())?;
     let iroot = work.join("initramfs-root");
     fsutil::remove_any(&iroot)?;
     let at = in_root(&iroot, paths::RUNNER);
     std::fs::create_dir_all(at.parent().expect("a directory"))?;
     std::fs::copy(&runner, &at).with_context(|| runner.display().to_string())?;
-    let n = kmod::add_modules(&iroot, kernel, modules, &["virtio_net"])?;
+    let n = kmod::add_modules(&iroot, kernel, a.modules.as_deref(), &["virtio_net"])?;
     eprintln!("bootstrap: {n} kernel modules for {}", kernel.display());
     let initrd = work.join("initramfs.cpio.gz");
     initramfs::write_runner_initrd(&iroot, &initrd)?;
@@ -211,7 +210,7 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
             ),
         ),
         Some(k) => {
-            let initrd = boot_initramfs(g, k, a.modules.as_deref(), &work)?;
+            let initrd = boot_initramfs(g, a, k, &work)?;
             (
                 k.clone(),
                 Some(initrd),
