@@ -11,11 +11,12 @@
 
 use std::fs;
 use std::io::ErrorKind;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use sha_crypt::{PasswordHasher, ShaCrypt};
+
+use crate::util::fsutil;
 
 /// Where a target keeps its generated root password.
 pub const PASSWORD_FILE: &str = "root-password";
@@ -121,38 +122,15 @@ pub fn lay(root: &Path, password: &str) -> Result<bool> {
 
 /// Write `bytes` to `path` atomically, mode 0600 from the start.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().context("a file path")?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let _ = fs::remove_file(&tmp);
-    let r = (|| -> Result<()> {
-        use std::io::Write;
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        // The umask cannot widen 0600, but a mode set explicitly is sure.
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600))?;
-        fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    if r.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    r.with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    fsutil::write_atomic_mode(path, bytes, 0o600)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use sha_crypt::PasswordVerifier;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn generated_passwords_are_kept_private_and_reused() {

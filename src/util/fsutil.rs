@@ -46,11 +46,36 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 
 /// Write `data` to `path` through a temporary sibling, fsync, then rename.
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, data, None)
+}
+
+/// [`write_atomic`] for a file of exactly `mode` (e.g. 0600 for a secret):
+/// created with it, so never more open while written, and set again, so
+/// the umask cannot narrow it.
+pub fn write_atomic_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    write_atomic_with(path, data, Some(mode))
+}
+
+fn write_atomic_with(path: &Path, data: &[u8], mode: Option<u32>) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp)?;
+        let mut f = match mode {
+            None => File::create(&tmp)?,
+            Some(m) => {
+                // A leftover of a dead run could have any mode: start anew.
+                let _ = fs::remove_file(&tmp);
+                let f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(m)
+                    .open(&tmp)?;
+                f.set_permissions(fs::Permissions::from_mode(m))?;
+                f
+            }
+        };
         f.write_all(data)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
