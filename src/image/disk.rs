@@ -590,6 +590,16 @@ fn recover_journal(image: &Path, spec: &OsStr) -> Result<()> {
     Ok(())
 }
 
+/// The path asked for is not in the image's filesystem: a typed error, so
+/// that a caller for whom a missing path is an answer can tell it apart
+/// (`anyhow::Error::downcast_ref`) from a broken image or a missing tool.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: no such file in {image}")]
+pub struct NotInImage {
+    pub path: String,
+    pub image: String,
+}
+
 /// debugfs's word for the inode at `path` ("regular", "directory",
 /// "symlink", ...).
 fn inode_type(spec: &OsStr, image: &Path, path: &str) -> Result<String> {
@@ -603,7 +613,11 @@ fn inode_type(spec: &OsStr, image: &Path, path: &str) -> Result<String> {
     let o = run(&mut cmd, "debugfs")?;
     let errors = debugfs_errors(&o)?;
     if errors.iter().any(|e| e.contains("File not found")) {
-        bail!("{path}: no such file in {}", image.display());
+        return Err(NotInImage {
+            path: path.to_string(),
+            image: image.display().to_string(),
+        }
+        .into());
     }
     if !errors.is_empty() {
         bail!("{path} in {}: {}", image.display(), errors.join("; "));
