@@ -264,7 +264,8 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
     // The same sysa in QEMU, all of it from the step cache: the guest only
     // kexecs into the kernel the chroot run built; sysb and sysc run on it.
     // sysc's rebuilds were checked above; here sysc only has to run (the
-    // cut leaves every sysa key as it was).
+    // cut leaves every sysa key as it was), and its one step comes from the
+    // cache too, laid onto the disk, whose state the switch_root keeps.
     keep_steps(&proj, "sysc", &["check-system"]);
     let q = t.path().join("q");
     let o = run(
@@ -284,7 +285,13 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
         out.contains(&format!("bootstrap: booted Linux {release}, stage sysb")),
         "sysb on our kernel:\n{out}"
     );
-    assert!(out.contains("] ok check-system ("), "{out}");
+    assert!(
+        out.contains("[sysc 1/1] skip check-system (already completed)"),
+        "{out}"
+    );
+    let restored = std::fs::read_to_string(q.join("root/bootstrap/state/restored")).unwrap();
+    assert!(restored.contains("sysa kit "), "{restored}");
+    assert!(restored.contains("sysc check-system "), "{restored}");
     // The disk holds our kernel, with the bytes its record has.
     assert!(q.join(format!("root/boot/vmlinuz-{release}")).is_file());
     let v = bootstrap(&[

@@ -54,9 +54,16 @@ fn env() -> Option<Env> {
 }
 
 fn run_qemu(e: &Env, proj: &Path, target: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "-C",
-        path_str(proj),
+    let base = run_qemu_args(e, target);
+    let mut args = vec!["-C", path_str(proj)];
+    args.extend(base.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    bootstrap(&args)
+}
+
+/// `run --qemu` of the tests, from `run` on.
+fn run_qemu_args(e: &Env, target: &Path) -> Vec<String> {
+    [
         "run",
         "--qemu",
         "--no-cache",
@@ -71,9 +78,9 @@ fn run_qemu(e: &Env, proj: &Path, target: &Path, extra: &[&str]) -> std::process
         "--offline",
         "--runner",
         path_str(&e.runner),
-    ];
-    args.extend_from_slice(extra);
-    bootstrap(&args)
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// The steps of sysa these tests run: the seed's chain up to a
@@ -148,10 +155,7 @@ fn a_broken_sysc_step_fails_the_run_naming_it() {
     let Some(e) = env() else { return };
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let t = tempfile::tempdir().unwrap();
-    let proj = project_copy(t.path());
-    // Only kit in sysa: enough for a sysc step to fail on purpose.
-    keep_steps(&proj, "sysa", &["kit"]);
-    keep_steps(&proj, "sysc", &["check-system"]);
+    let proj = kit_and_check_system(t.path());
     let script = proj.join("sysc/improve/check-system.kaem");
     let s = "/bootstrap/bin/kit cmp /bootstrap/bin/kit /bootstrap/runner\n";
     std::fs::write(&script, s).unwrap();
@@ -171,6 +175,117 @@ fn a_broken_sysc_step_fails_the_run_naming_it() {
     assert!(std::fs::read_to_string(&log)
         .unwrap()
         .contains("exited with status 1"));
+    assert!(
+        err.contains(&format!(
+            "then run `bootstrap run --qemu --target {}",
+            target.canonicalize().unwrap().display()
+        )),
+        "{err}"
+    );
+
+    // Fixed, the run goes on from its disk: sysa is not run again.
+    std::fs::write(&script, PASS).unwrap();
+    let out = goes_on_from_the_disk(&e, &proj, &target);
+    assert!(out.contains("[sysc 1/1] ok check-system ("), "{out}");
+}
+
+/// A sysc step that passes without a toolchain.
+const PASS: &str = "/bootstrap/bin/kit cmp /bootstrap/bin/kit /bootstrap/bin/kit\n";
+
+/// A copy of the project with only kit in sysa (enough for sysc steps made
+/// to fail or spin) and only check-system in sysc.
+fn kit_and_check_system(dir: &Path) -> PathBuf {
+    let proj = project_copy(dir);
+    keep_steps(&proj, "sysa", &["kit"]);
+    keep_steps(&proj, "sysc", &["check-system"]);
+    proj
+}
+
+/// Run again the target of a run that stopped in sysc: it must go on from
+/// its disk, booting once, without sysa. Returns the console.
+fn goes_on_from_the_disk(e: &Env, proj: &Path, target: &Path) -> String {
+    let o = run_qemu(e, proj, target, &[]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(err.contains("at sysc, from its disk"), "{err}");
+    assert!(
+        out.contains("bootstrap: resume: BOOTSTRAP is /dev/"),
+        "{out}"
+    );
+    assert!(!out.contains("[sysa "), "sysa ran again:\n{out}");
+    assert!(out.contains("(1 kernel boots)"), "{out}");
+    out
+}
+
+#[test]
+fn a_run_killed_in_sysc_goes_on_from_its_disk_without_redoing_sysa() {
+    let Some(e) = env() else { return };
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let t = tempfile::tempdir().unwrap();
+    let proj = kit_and_check_system(t.path());
+    // sysc: a step that passes, then one that spins (compiled by tcc-seed,
+    // which the disk carries) until the host is killed.
+    let improve = proj.join("sysc/improve");
+    std::fs::write(improve.join("check-system.kaem"), PASS).unwrap();
+    std::fs::write(improve.join("spin.c"), "void _start(void) { for (;;) ; }\n").unwrap();
+    std::fs::write(
+        improve.join("spin.kaem"),
+        "/bootstrap/seed/bin/tcc -nostdlib -static -o ${BUILDDIR}/spin /bootstrap/recipes/sysc/improve/spin.c\n${BUILDDIR}/spin\n",
+    )
+    .unwrap();
+    let parts = std::fs::read_to_string(proj.join("parts.toml")).unwrap();
+    let line = "{ improve = \"check-system.kaem\" },";
+    assert!(parts.contains(line));
+    std::fs::write(
+        proj.join("parts.toml"),
+        parts.replace(line, &format!("{line}\n  {{ improve = \"spin.kaem\" }},")),
+    )
+    .unwrap();
+    let target = t.path().join("q");
+    let mut args = vec!["-C", path_str(&proj)];
+    let base = run_qemu_args(&e, &target);
+    args.extend(base.iter().map(String::as_str));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let mut seen = String::new();
+    for l in lines {
+        let l = l.unwrap();
+        seen.push_str(&l);
+        seen.push('\n');
+        if l.contains("[sysc 2/2] start improve spin") {
+            break;
+        }
+    }
+    assert!(seen.contains("start improve spin"), "{seen}");
+    child.kill().unwrap(); // SIGKILL: the host cleans nothing up
+    child.wait().unwrap();
+    let pgrep = || {
+        let o = Command::new("pgrep")
+            .args(["-f", &target.display().to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !pgrep().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(pgrep().is_empty(), "QEMU outlived the host: {}", pgrep());
+
+    std::fs::write(improve.join("spin.kaem"), PASS).unwrap();
+    let out = goes_on_from_the_disk(&e, &proj, &target);
+    assert!(!out.contains("start improve check-system"), "{out}");
+    assert!(out.contains("[sysc 2/2] ok spin ("), "{out}");
+    let completed = std::fs::read_to_string(target.join("root/bootstrap/state/completed")).unwrap();
+    assert!(
+        completed.ends_with("sysb jump-switch_root\nsysc check-system\nsysc spin\n"),
+        "{completed}"
+    );
 }
 
 #[test]

@@ -32,6 +32,9 @@ pub const SRC: &str = "/bootstrap/src";
 pub const BUILD: &str = "/bootstrap/build";
 /// DESTDIRs, one per step; not carried across a jump.
 pub const DEST: &str = "/bootstrap/dest";
+/// The run's state: files of lines that are only ever appended to (the
+/// runner's completed steps, the host's step keys). A switch_root carries
+/// this system's onto the disk and keeps the disk's own lines after them.
 pub const STATE: &str = "/bootstrap/state";
 /// The completed-steps file ([`crate::completed`]).
 pub const COMPLETED: &str = "/bootstrap/state/completed";

@@ -35,6 +35,13 @@ pub const DEFAULT_STAGE: &str = "sysa";
 /// a finished disk started by a kernel that needs modules to reach it).
 pub const BOOT_PARAM: &str = "bootstrap.boot=";
 
+/// `bootstrap.resume=<label>` on the kernel command line: a run that
+/// stopped after the switch_root goes on from the disk. PID 1 loads its
+/// modules, mounts the ext4 filesystem labelled `<label>` read-write and
+/// execs the disk's runner for the stage `bootstrap.stage=` names; nothing
+/// is copied onto the disk (it already holds the earlier stages' results).
+pub const RESUME_PARAM: &str = "bootstrap.resume=";
+
 /// Where a stage failed: a step name with `log: <path>` as detail, or the
 /// in-guest path of a file the runner could not use with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,9 +255,23 @@ pub fn boot_param(label: &str) -> String {
 /// The label a kernel command line asks PID 1 to boot, if any (the last
 /// one counts).
 pub fn boot_from_cmdline(cmdline: &str) -> Option<&str> {
+    label_param(cmdline, BOOT_PARAM)
+}
+
+pub fn resume_param(label: &str) -> String {
+    format!("{RESUME_PARAM}{label}")
+}
+
+/// The label of the disk a kernel command line asks PID 1 to resume the
+/// run from, if any (the last one counts).
+pub fn resume_from_cmdline(cmdline: &str) -> Option<&str> {
+    label_param(cmdline, RESUME_PARAM)
+}
+
+fn label_param<'a>(cmdline: &'a str, param: &str) -> Option<&'a str> {
     cmdline
         .split_whitespace()
-        .filter_map(|w| w.strip_prefix(BOOT_PARAM))
+        .filter_map(|w| w.strip_prefix(param))
         .next_back()
         .filter(|l| !l.is_empty())
 }
@@ -258,6 +279,17 @@ pub fn boot_from_cmdline(cmdline: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resume_on_the_kernel_command_line() {
+        assert_eq!(resume_param("BOOTSTRAP"), "bootstrap.resume=BOOTSTRAP");
+        let line = "console=ttyS0 bootstrap.stage=sysc bootstrap.resume=BOOTSTRAP\n";
+        assert_eq!(resume_from_cmdline(line), Some("BOOTSTRAP"));
+        assert_eq!(boot_from_cmdline(line), None);
+        assert_eq!(stage_from_cmdline(line), "sysc");
+        assert_eq!(resume_from_cmdline("bootstrap.resume= x"), None);
+        assert_eq!(resume_from_cmdline("bootstrap.boot=A"), None);
+    }
 
     #[test]
     fn boot_on_the_kernel_command_line() {

@@ -197,16 +197,26 @@ pub fn find_by_label(label: &str, wait: Duration) -> Result<PathBuf> {
 /// Mount `dev` on /newroot, copy this system onto it, move the kernel
 /// filesystems under it, make it `/` and exec its runner for `next`.
 pub fn switch_root_plan(dev: &Path, next: &str) -> Vec<Op> {
+    onto_disk_plan(dev, next, true)
+}
+
+/// [`switch_root_plan`] without the copy: the disk already holds the
+/// earlier stages (`bootstrap.resume=`, a run going on from its disk).
+pub fn resume_plan(dev: &Path, next: &str) -> Vec<Op> {
+    onto_disk_plan(dev, next, false)
+}
+
+fn onto_disk_plan(dev: &Path, next: &str, carry: bool) -> Vec<Op> {
     let newroot = Path::new(NEWROOT);
     let mut ops = mount_newroot(dev, MsFlags::empty()).to_vec();
-    ops.extend([
+    if carry {
         // Carry this system (sysa's results, the state and logs) onto the
         // disk, which already holds what the later stages need.
-        Op::CopyRoot {
+        ops.push(Op::CopyRoot {
             from: "/".into(),
             to: newroot.into(),
-        },
-    ]);
+        });
+    }
     ops.extend(MOVED.iter().map(|d| Op::Mkdir(newroot.join(d))));
     ops.push(Op::Sync);
     ops.extend(MOVED.iter().map(|d| Op::Move {
@@ -278,6 +288,14 @@ pub fn boot_disk(label: &str) -> Result<()> {
     Err(Error::new("exec of the disk's /sbin/init returned"))
 }
 
+/// `bootstrap.resume=<label>`: see [`resume_plan`].
+pub fn resume(next: &str, label: &str) -> Result<()> {
+    let dev = find_by_label(label, Duration::from_secs(30))?;
+    println!("bootstrap: resume: {label} is {}", dev.display());
+    sys::apply(&resume_plan(&dev, next), &Linux)?;
+    Err(Error::new("exec of the disk's runner returned"))
+}
+
 pub fn switch_root(next: &str, label: &str) -> Result<()> {
     let dev = find_by_label(label, Duration::from_secs(30))?;
     println!("bootstrap: switch_root: {label} is {}", dev.display());
@@ -289,12 +307,46 @@ pub fn switch_root(next: &str, label: &str) -> Result<()> {
 /// `CopyRoot` op).
 pub fn copy_root(from: &Path, to: &Path) -> Result<()> {
     let entries = record::scan_filtered(from, &transient)?;
+    // The disk may hold steps of its own stages already (restored by the
+    // host from its step cache): their state lines stay, after ours.
+    let theirs = state_files(to)?;
     record::install(from, to, &entries)?;
+    for (path, old) in theirs {
+        let ours = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut merged = ours.clone();
+        for l in old.lines().filter(|l| !ours.lines().any(|o| o == *l)) {
+            merged.push_str(l);
+            merged.push('\n');
+        }
+        if merged != ours {
+            std::fs::write(&path, merged).context(|| format!("merging {}", path.display()))?;
+        }
+    }
     println!(
         "bootstrap: switch_root: copied {} entries onto the disk",
         entries.len()
     );
     Ok(())
+}
+
+/// The files of `root`'s state directory and their text (line lists that
+/// are only ever appended to, see `paths::STATE`).
+fn state_files(root: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let dir = root.join(paths::relative(paths::STATE));
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let p = e.context(|| format!("reading {}", dir.display()))?.path();
+        if p.is_file() {
+            let text =
+                std::fs::read_to_string(&p).context(|| format!("reading {}", p.display()))?;
+            out.push((p, text));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Load the kernel modules the host listed for the running kernel
@@ -450,6 +502,47 @@ mod tests {
         assert!(at("chdir /newroot") < at("mount Some(\".\") / "));
         assert!(at("mount Some(\".\") / ") < at("chroot ."));
         assert_eq!(at("exec"), calls.len() - 1);
+    }
+
+    #[test]
+    fn the_copy_keeps_the_disks_state_lines_after_the_carried_ones() {
+        let t = std::env::temp_dir().join(format!("jump-copy-{}", std::process::id()));
+        let (ram, disk) = (t.join("ram"), t.join("disk"));
+        let w = |root: &Path, rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w(
+            &ram,
+            "bootstrap/state/completed",
+            "sysa a\nsysb jump-switch_root\n",
+        );
+        w(&ram, "bootstrap/state/restored", "sysa a k1\n");
+        w(&ram, "usr/bin/a", "a");
+        w(&disk, "bootstrap/state/completed", "sysc c\n");
+        w(&disk, "bootstrap/state/restored", "sysc c k3\n");
+        w(&disk, "bootstrap/state/step-keys", "sysc c k3\n");
+        copy_root(&ram, &disk).unwrap();
+        let r = |rel: &str| std::fs::read_to_string(disk.join(rel)).unwrap();
+        assert_eq!(
+            r("bootstrap/state/completed"),
+            "sysa a\nsysb jump-switch_root\nsysc c\n"
+        );
+        assert_eq!(r("bootstrap/state/restored"), "sysa a k1\nsysc c k3\n");
+        assert_eq!(r("bootstrap/state/step-keys"), "sysc c k3\n");
+        assert_eq!(r("usr/bin/a"), "a");
+        std::fs::remove_dir_all(&t).unwrap();
+    }
+
+    #[test]
+    fn resume_is_a_switch_root_without_the_copy() {
+        let (with, without) = (Record::default(), Record::default());
+        sys::apply(&switch_root_plan(Path::new("/dev/vda1"), "sysc"), &with).unwrap();
+        sys::apply(&resume_plan(Path::new("/dev/vda1"), "sysc"), &without).unwrap();
+        let mut expected = with.calls();
+        expected.retain(|c| !c.starts_with("copy_root"));
+        assert_eq!(without.calls(), expected);
     }
 
     #[test]

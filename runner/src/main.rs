@@ -151,7 +151,8 @@ fn main() {
         }
         let args: Vec<String> = std::env::args().skip(1).collect();
         let stage = pid1_stage(&args, &cmdline);
-        if args.first().map(String::as_str) != Some("--stage") {
+        let fresh_kernel = args.first().map(String::as_str) != Some("--stage");
+        if fresh_kernel {
             // A fresh kernel (first boot or after kexec), not our own exec
             // after switch_root: the host counts these lines as boots.
             let release = nix::sys::utsname::uname()
@@ -161,6 +162,16 @@ fn main() {
                 release,
                 stage: stage.clone(),
             });
+        }
+        if let (true, Some(label)) = (
+            fresh_kernel,
+            bootstrap_contract::protocol::resume_from_cmdline(&cmdline),
+        ) {
+            // Only returns on failure; the disk's runner takes over.
+            let e = jump::resume(&stage, label).unwrap_err();
+            eprintln!("bootstrap-runner: resume: {e}");
+            console::print(&Event::Failed(Failure::at("resume", e)));
+            pid1::power_off();
         }
         run_and_report(&Layout::new(PathBuf::from("/")), &stage);
         pid1::power_off();

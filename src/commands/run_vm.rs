@@ -3,19 +3,24 @@
 //! either booted in QEMU and supervised, or written out with instructions
 //! for a real machine.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::{interrupt, qemu};
-use bootstrap::image::step_cache::{self, StepCache};
+use bootstrap::image::step_cache::{self, Keyed, StepCache};
 use bootstrap::image::target::{self, Marker};
 use bootstrap::image::{disk, initramfs, kmod, shadow};
+use bootstrap::model::condition::Values;
+use bootstrap::model::manifest::Step;
+use bootstrap::model::project::Project;
 use bootstrap::model::stages::{self, Mode, Place};
 use bootstrap::seed;
+use bootstrap::seed::gcc::GccSeed;
 use bootstrap::util::{cache_dir, fsutil, in_root};
 use bootstrap_contract::{paths, protocol};
 
@@ -29,27 +34,81 @@ struct Built {
     kernel: PathBuf,
     runner: PathBuf,
     cores: u32,
+    /// The first kernel's command line.
+    append: String,
 }
 
-/// Build the seed initramfs and the disk image for `mode` into `root`;
-/// host-side work goes to `work`.
-fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -> Result<Built> {
+/// What a run knows before it lays anything: the project, the seeds, the
+/// kernels.
+struct Prepared {
+    project: Project,
+    values: Values,
+    mode: Mode,
+    distfiles: PathBuf,
+    seed_dir: PathBuf,
+    seed_id: String,
+    runner: PathBuf,
+    /// The kernel QEMU (or the boot loader) starts.
+    kernel: PathBuf,
+    /// The host's kernel laid for sysa to kexec into, if any.
+    kexec_kernel: Option<PathBuf>,
+    /// The guest path of the kernel a step builds, when sysa's jump names it.
+    built_kernel: Option<String>,
+    cores: u32,
+    gcc_seed: Option<GccSeed>,
+    size: u64,
+}
+
+impl Prepared {
+    fn placed(&self, place: Place) -> Result<Vec<(&'static str, Vec<&Step>)>> {
+        stages::placed(&self.project, self.mode, place, &self.values)
+    }
+
+    fn inputs<'a>(&'a self, gcc_root: Option<&'a Path>, work: &'a Path) -> target::Inputs<'a> {
+        target::Inputs {
+            project: &self.project,
+            distfiles: &self.distfiles,
+            runner: &self.runner,
+            seed: &self.seed_dir,
+            gcc_seed: gcc_root,
+            mode: self.mode,
+            jobs: self.cores as usize,
+            work,
+        }
+    }
+
+    /// Every step's key, the RAM stages' first (in the order they run).
+    fn keyed(&self) -> Result<Vec<Keyed>> {
+        let mut all = self.placed(Place::Ram)?;
+        all.extend(self.placed(Place::Disk)?);
+        let gcc_id = self.gcc_seed.as_ref().map(|s| s.id.as_str());
+        step_cache::keys(&self.project, &all, &self.seed_id, gcc_id, &self.runner)
+    }
+
+    /// `modules` for the host kernel `k` when it is the one given with
+    /// --kernel (--modules belongs to that one).
+    fn own_modules<'a>(&self, a: &'a RunArgs, k: &Path) -> Option<&'a Path> {
+        (*k == self.kernel)
+            .then_some(a.vm.modules.as_deref())
+            .flatten()
+    }
+
+    fn optional_modules(&self) -> &'static [&'static str] {
+        match self.mode {
+            Mode::BareMetal => kmod::BARE_METAL_MODULES,
+            _ => &[],
+        }
+    }
+}
+
+fn prepare(g: &Global, a: &RunArgs, mode: Mode, work: &Path) -> Result<Prepared> {
     let (project, config) = g.load()?;
     let values = project
         .manifest
         .values(Some(mode.as_str()), &config.options);
-    let ram = stages::placed(&project, mode, Place::Ram, &values)?;
-    let on_disk = stages::placed(&project, mode, Place::Disk, &values)?;
     let size = disk::parse_size(&a.vm.target_size)?;
-
     let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
     let (seed_dir, seed_id) = seed::cached(&project, &distfiles, &a.seed.seed_cc, work)?;
-    Marker {
-        mode: mode.as_str().into(),
-        seed_cc: a.seed.seed_cc.clone(),
-        seed_id: seed_id.clone(),
-    }
-    .write(root)?;
     let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
     let kernel = match &a.vm.kernel {
         Some(k) => k.clone(),
@@ -58,7 +117,7 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     // The kernel sysa kexecs into: the one a step builds, when the jump
     // names it (`kernel = ...` in parts.toml), unless --kexec-kernel says
     // otherwise; else the host's (--kexec-kernel, or --kernel again).
-    let built_kernel = ram
+    let built_kernel = stages::placed(&project, mode, Place::Ram, &values)?
         .iter()
         .flat_map(|(_, steps)| steps)
         .find_map(|s| s.kernel.clone());
@@ -69,99 +128,251 @@ fn build_system(g: &Global, a: &RunArgs, mode: Mode, root: &Path, work: &Path) -
     };
     let cores = a.jobs(&config) as u32;
     let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, cores as usize)?;
-    let gcc_root = gcc_seed.as_ref().map(|s| s.root());
-    let gcc_id = gcc_seed.as_ref().map(|s| s.id.as_str());
-    let inputs = target::Inputs {
-        project: &project,
-        distfiles: &distfiles,
-        runner: &runner,
-        seed: &seed_dir,
-        gcc_seed: gcc_root.as_deref(),
+    Ok(Prepared {
+        project,
+        values,
         mode,
-        jobs: cores as usize,
-        work,
-    };
+        distfiles,
+        seed_dir,
+        seed_id,
+        runner,
+        kernel,
+        kexec_kernel,
+        built_kernel,
+        cores,
+        gcc_seed,
+        size,
+    })
+}
+
+/// Build the seed initramfs and the disk image into `root`, from nothing
+/// but the step cache; host-side work goes to `work`.
+fn fresh_system(p: &Prepared, a: &RunArgs, root: &Path, work: &Path) -> Result<Built> {
+    let ram = p.placed(Place::Ram)?;
+    let on_disk = p.placed(Place::Disk)?;
+    let gcc_root = p.gcc_seed.as_ref().map(|s| s.root());
+    let inputs = p.inputs(gcc_root.as_deref(), work);
+    let keyed = p.keyed()?;
+    let planned = step_cache::planned_file(&keyed);
 
     let iroot = work.join("initramfs-root");
+    let droot = work.join("disk-root");
     fsutil::remove_any(&iroot)?;
-    // The steps in RAM that a chroot run has cached go into the seed as
-    // done (QEMU runs restore from the cache but do not fill it yet: their
-    // results are on the guest's disk). Never for bare metal: building on
-    // the machine itself is the point there.
-    if mode == Mode::Qemu && !a.no_cache {
+    fsutil::remove_any(&droot)?;
+    // The steps that the cache holds (from a chroot run, or a QEMU run whose
+    // disk kept them) go into the seed or onto the disk as done; the
+    // switch_root keeps the disk's state lines. Never for bare metal:
+    // building on the machine itself is the point there.
+    if p.mode == Mode::Qemu && !a.no_cache {
         let cache = StepCache::open(a.cache.as_deref())?;
-        let keyed = step_cache::keys(&project, &ram, &seed_id, gcc_id, &runner)?;
-        super::restore_from_cache(&cache, &iroot, &keyed)?;
+        let in_ram = keyed
+            .iter()
+            .take_while(|k| ram.iter().any(|(st, _)| *st == k.stage))
+            .count();
+        super::restore_from_cache(&cache, &iroot, &keyed[..in_ram])?;
+        super::restore_from_cache(&cache, &droot, &keyed[in_ram..])?;
     }
     target::lay(&iroot, &inputs, &ram)?;
+    fsutil::write_atomic(&in_root(&iroot, step_cache::PLANNED), planned.as_bytes())?;
     let kexec_to = in_root(&iroot, paths::KEXEC_KERNEL);
     std::fs::create_dir_all(kexec_to.parent().expect("a directory"))?;
-    if let Some(k) = &kexec_kernel {
+    if let Some(k) = &p.kexec_kernel {
         std::fs::copy(k, &kexec_to).with_context(|| k.display().to_string())?;
     }
     std::fs::write(
         in_root(&iroot, paths::KEXEC_CMDLINE),
         format!("{}\n", qemu::CMDLINE),
     )?;
-    let optional = if mode == Mode::BareMetal {
-        kmod::BARE_METAL_MODULES
-    } else {
-        &[]
-    };
-    let own_modules = |k: &Path| {
-        if *k == kernel {
-            a.vm.modules.as_deref()
-        } else {
-            None
-        }
-    };
-    if let Some(k) = &kexec_kernel {
-        let n = kmod::add_modules(&iroot, k, own_modules(k), optional)?;
+    if let Some(k) = &p.kexec_kernel {
+        let n = kmod::add_modules(&iroot, k, p.own_modules(a, k), p.optional_modules())?;
         eprintln!("bootstrap: {n} kernel modules for {}", k.display());
-    } else if let Some(b) = &built_kernel {
+    } else if let Some(b) = &p.built_kernel {
         // Built with everything it needs to reach the disk: no modules.
         eprintln!("bootstrap: sysa kexecs into the kernel it builds, {b}");
     }
-    if kexec_kernel.as_ref() != Some(&kernel) {
-        kmod::add_modules(&iroot, &kernel, a.vm.modules.as_deref(), optional)?;
+    if p.kexec_kernel.as_ref() != Some(&p.kernel) {
+        kmod::add_modules(
+            &iroot,
+            &p.kernel,
+            a.vm.modules.as_deref(),
+            p.optional_modules(),
+        )?;
     }
     let initrd = root.join("initramfs.cpio.gz");
     initramfs::write_runner_initrd(&iroot, &initrd)?;
 
-    let droot = work.join("disk-root");
-    fsutil::remove_any(&droot)?;
     target::lay(&droot, &inputs, &on_disk)?;
+    fsutil::write_atomic(&in_root(&droot, step_cache::PLANNED), planned.as_bytes())?;
     // The password is kept beside disk.img, where `boot --exec` finds it.
     // Not for bare metal: those two files are published and rebuilt
     // byte for byte, which a secret (or its freshly salted hash) would end.
-    let private: &[&str] = match mode == Mode::Qemu
-        && super::root_password(
-            &project,
-            &values,
-            a.root_password_file.as_deref(),
-            &root.join(shadow::PASSWORD_FILE),
-            &droot,
-        )? {
+    let private: &[&str] = match p.mode == Mode::Qemu && lay_password(p, a, root, &droot)? {
         true => &["/etc/shadow"],
         false => &[],
     };
-    let modes = disk::Modes::Fixed { private };
     let image = root.join("disk.img");
     disk::build_image(
         &droot,
         &image,
-        size,
+        p.size,
         target::DISK_LABEL,
         target::DISK_UUID,
         0,
-        modes,
+        disk::Modes::Fixed { private },
     )?;
     Ok(Built {
         initrd,
         image,
+        kernel: p.kernel.clone(),
+        runner: p.runner.clone(),
+        cores: p.cores,
+        append: qemu::run_cmdline(protocol::DEFAULT_STAGE),
+    })
+}
+
+fn lay_password(p: &Prepared, a: &RunArgs, root: &Path, droot: &Path) -> Result<bool> {
+    super::root_password(
+        &p.project,
+        &p.values,
+        a.root_password_file.as_deref(),
+        &root.join(shadow::PASSWORD_FILE),
+        droot,
+    )
+}
+
+/// Where a QEMU run whose disk is kept goes on.
+enum Resume {
+    /// From this disk stage: every step in RAM is done, with today's inputs.
+    Stage(&'static str),
+    /// Every step is done.
+    Finished,
+}
+
+/// Whether the last run's disk, copied out to `droot`, can go on: only
+/// once the RAM stages are all done there (they reached the disk with the
+/// switch_root) and none of them has changed since. Otherwise `None`, and
+/// why on stderr.
+fn resume_point(p: &Prepared, droot: &Path, keyed: &[Keyed]) -> Result<Option<Resume>> {
+    let done = target::completed(droot)?;
+    let is_done = |stage: &str, step: &Step| done.contains(&(stage.to_string(), step.name.clone()));
+    let ram = p.placed(Place::Ram)?;
+    if !ram
+        .iter()
+        .all(|(st, steps)| steps.iter().all(|s| is_done(st, s)))
+    {
+        eprintln!(
+            "bootstrap: the last run stopped before its disk stage; starting over \
+             (steps in the step cache are restored)"
+        );
+        return Ok(None);
+    }
+    step_cache::note_planned(droot)?;
+    let in_ram: BTreeSet<String> = ram
+        .iter()
+        .flat_map(|(st, steps)| steps.iter().map(move |s| format!("{st}/{}", s.name)))
+        .collect();
+    let stale = step_cache::stale(droot, keyed)?;
+    let (stale_ram, stale_disk): (Vec<String>, Vec<String>) =
+        stale.into_iter().partition(|s| in_ram.contains(s));
+    if !stale_ram.is_empty() {
+        eprintln!(
+            "bootstrap: changed since the last run built them: {}; starting over \
+             (the steps before them come from the step cache)",
+            stale_ram.join(", ")
+        );
+        return Ok(None);
+    }
+    if !stale_disk.is_empty() {
+        eprintln!(
+            "bootstrap: warning: changed since they were built, kept as they are by this resume: {} (--fresh rebuilds)",
+            stale_disk.join(", ")
+        );
+    }
+    let next = p
+        .placed(Place::Disk)?
+        .into_iter()
+        .find(|(st, steps)| steps.iter().any(|s| !is_done(st, s)));
+    Ok(Some(match next {
+        Some((stage, _)) => Resume::Stage(stage),
+        None => Resume::Finished,
+    }))
+}
+
+/// The system of a run going on from its disk at `stage`: the disk (copied
+/// out to `droot`) with today's plan for its stages laid over it, and an
+/// initramfs holding only the runner (and the host kernel's modules, when
+/// that kernel boots), told to resume from the disk.
+fn resumed_system(
+    p: &Prepared,
+    a: &RunArgs,
+    root: &Path,
+    work: &Path,
+    droot: &Path,
+    stage: &str,
+) -> Result<Built> {
+    let gcc_root = p.gcc_seed.as_ref().map(|s| s.root());
+    let inputs = p.inputs(gcc_root.as_deref(), work);
+    let keyed = p.keyed()?;
+    target::lay(droot, &inputs, &p.placed(Place::Disk)?)?;
+    fsutil::write_atomic(
+        &in_root(droot, step_cache::PLANNED),
+        step_cache::planned_file(&keyed).as_bytes(),
+    )?;
+    lay_password(p, a, root, droot)?;
+    let image = root.join("disk.img");
+    // The tree keeps what the guest made of its modes (the private ones
+    // too); mke2fs makes lost+found anew.
+    disk::build_image(
+        droot,
+        &image,
+        p.size,
+        target::DISK_LABEL,
+        target::DISK_UUID,
+        0,
+        disk::Modes::FromTree {
+            skip: &["/lost+found"],
+        },
+    )?;
+
+    // sysb's kernel: the one sysa built (on the disk now), else the host's.
+    let kernel = match (&p.kexec_kernel, &p.built_kernel) {
+        (Some(k), _) => k.clone(),
+        (None, Some(b)) => in_root(droot, b),
+        (None, None) => p.kernel.clone(),
+    };
+    if !kernel.is_file() {
+        bail!(
+            "{} is not on the disk: cannot go on from it; --fresh starts over",
+            kernel.display()
+        );
+    }
+    let iroot = work.join("initramfs-root");
+    fsutil::remove_any(&iroot)?;
+    let at = in_root(&iroot, paths::RUNNER);
+    std::fs::create_dir_all(at.parent().expect("a directory"))?;
+    std::fs::copy(&p.runner, &at).with_context(|| p.runner.display().to_string())?;
+    if p.kexec_kernel.is_some() || p.built_kernel.is_none() {
+        let n = kmod::add_modules(
+            &iroot,
+            &kernel,
+            p.own_modules(a, &kernel),
+            p.optional_modules(),
+        )?;
+        eprintln!("bootstrap: {n} kernel modules for {}", kernel.display());
+    }
+    let initrd = root.join("initramfs.cpio.gz");
+    initramfs::write_runner_initrd(&iroot, &initrd)?;
+    Ok(Built {
+        initrd,
+        image,
         kernel,
-        runner,
-        cores,
+        runner: p.runner.clone(),
+        cores: p.cores,
+        append: format!(
+            "{} {}",
+            qemu::run_cmdline(stage),
+            protocol::resume_param(target::DISK_LABEL)
+        ),
     })
 }
 
@@ -175,7 +386,9 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let tmp = tempfile::Builder::new()
         .prefix("bootstrap-bare-metal-")
         .tempdir()?;
-    let b = build_system(g, a, Mode::BareMetal, &root, tmp.path())?;
+    let p = prepare(g, a, Mode::BareMetal, tmp.path())?;
+    marker(&p, a).write(&root)?;
+    let b = fresh_system(&p, a, &root, tmp.path())?;
     let kernel_name = b
         .kernel
         .file_name()
@@ -248,16 +461,65 @@ fn auto_accel(b: &Built, work: &Path) -> Result<qemu::Accel> {
     Ok(accel)
 }
 
+fn marker(p: &Prepared, a: &RunArgs) -> Marker {
+    Marker {
+        mode: p.mode.as_str().into(),
+        seed_cc: a.seed.seed_cc.clone(),
+        seed_id: p.seed_id.clone(),
+    }
+}
+
 pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let target_dir = match &a.target {
         Some(t) => t.clone(),
         None => target::default_dir(&g.project_root()?, Mode::Qemu),
     };
-    // A QEMU run starts over: the disk image is rebuilt every time.
-    let _lock = target::take(&target_dir, true)?;
+    let _lock = target::take(&target_dir, a.fresh)?;
     let root = target_dir.canonicalize()?;
     let work = target::host_work(&root);
-    let b = build_system(g, a, Mode::Qemu, &root, &work)?;
+    let old = std::fs::read_to_string(root.join(target::MARKER))
+        .ok()
+        .map(|t| Marker::parse(&t));
+    if let Some(m) = old.as_ref().filter(|m| m.mode != Mode::Qemu.as_str()) {
+        bail!(
+            "{} holds a {} run, not a QEMU one; give another --target, or add --fresh to empty it",
+            root.display(),
+            m.mode
+        );
+    }
+    let p = prepare(g, a, Mode::Qemu, &work)?;
+    let keyed = p.keyed()?;
+    let image = root.join("disk.img");
+    let droot = work.join("disk-root");
+    // A kept disk goes on from where its run stopped, when it can.
+    let resume = match old.is_some() && image.is_file() {
+        true => match disk::extract_dir(&image, "/", &droot) {
+            Ok(()) => resume_point(&p, &droot, &keyed)?,
+            Err(e) => {
+                eprintln!("bootstrap: cannot read the last run's disk ({e:#}); starting over");
+                None
+            }
+        },
+        false => None,
+    };
+    marker(&p, a).write(&root)?;
+    let b = match resume {
+        Some(Resume::Finished) => {
+            println!(
+                "bootstrap: every step of the run in {} is done (--fresh starts over)",
+                root.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Resume::Stage(stage)) => {
+            eprintln!(
+                "bootstrap: resuming the run in {} at {stage}, from its disk",
+                root.display()
+            );
+            resumed_system(&p, a, &root, &work, &droot, stage)?
+        }
+        None => fresh_system(&p, a, &root, &work)?,
+    };
 
     let accel = match a.vm.accel {
         qemu::Accel::Auto => auto_accel(&b, &work)?,
@@ -272,7 +534,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         memory_mib: a.vm.memory,
         cores: b.cores,
         accel,
-        append: qemu::run_cmdline("sysa"),
+        append: b.append.clone(),
         net: false,
         console: qemu::Console::Stdio,
     };
@@ -287,13 +549,17 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let w = supervise::supervise(vm.command(), &opts)?;
     report_timings(&w.timings, &root.join("timing.json"));
 
-    // The disk keeps what sysb and sysc wrote; copy it out for inspection and verify.
+    // The disk keeps what sysb and sysc wrote; copy it out for inspection
+    // and verify, and cache the steps it shows done.
     let results = root.join("root");
-    if let Err(e) = disk::extract_dir(&b.image, "/", &results) {
-        eprintln!(
+    let copied = disk::extract_dir(&b.image, "/", &results);
+    match &copied {
+        Ok(()) if !a.no_cache => store_in_cache(a, &results, &keyed),
+        Ok(()) => {}
+        Err(e) => eprintln!(
             "bootstrap: could not copy the results out of {}: {e:#}",
             b.image.display()
-        );
+        ),
     }
     if w.outcome == Outcome::Done {
         println!(
@@ -308,14 +574,53 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         let p = in_root(&results, guest);
         p.is_file().then_some(p)
     };
+    // Once the RAM stages are on the disk the next run goes on from there;
+    // before that it starts over (restoring what the step cache has).
+    let on_disk = copied.is_ok()
+        && target::completed(&results).is_ok_and(|done| {
+            p.placed(Place::Ram).is_ok_and(|ram| {
+                ram.iter().all(|(st, steps)| {
+                    steps
+                        .iter()
+                        .all(|s| done.contains(&(st.to_string(), s.name.clone())))
+                })
+            })
+        });
+    let kernel_arg = match &a.vm.kernel {
+        Some(k) => format!(" --kernel {}", k.display()),
+        None => String::new(),
+    };
     Ok(report(
         &w,
         &Report {
-            // A QEMU run starts over (see above): nothing to resume yet.
-            resume: None,
+            resume: on_disk.then(|| {
+                format!(
+                    "bootstrap run --qemu --target {}{kernel_arg}",
+                    root.display()
+                )
+            }),
             console: &console,
             logs: format!("console: {}", console.display()),
             host_log: &host_log,
         },
     ))
+}
+
+/// Cache every step the disk copied out to `results` shows done with the
+/// inputs it was planned with (a later step may have replaced the files of
+/// some: those are left out). A cache that fails only warns.
+fn store_in_cache(a: &RunArgs, results: &Path, keyed: &[Keyed]) {
+    let r = StepCache::open(a.cache.as_deref()).and_then(|c| {
+        step_cache::note_planned(results)?;
+        Ok((c.store_completed(results, keyed)?, c.dir))
+    });
+    match r {
+        Ok((0, _)) => {}
+        Ok((n, dir)) => eprintln!(
+            "bootstrap: {n} step{} stored in the step cache {}",
+            if n == 1 { "" } else { "s" },
+            dir.display()
+        ),
+        Err(e) => eprintln!("bootstrap: warning: step cache: {e:#}"),
+    }
 }

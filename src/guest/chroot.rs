@@ -262,7 +262,7 @@ pub fn runner_command(root: &Path, stage: &str) -> Result<std::process::Command>
             .unwrap_or_default()
         })
         .collect();
-    let host = nix::unistd::getpid();
+    // (It dies with the host tool: see `supervise`.)
     let mut cmd = std::process::Command::new(bootstrap_contract::paths::RUNNER);
     cmd.args(["--stage", stage])
         .env_clear()
@@ -271,13 +271,6 @@ pub fn runner_command(root: &Path, stage: &str) -> Result<std::process::Command>
     // syscalls, write) on memory prepared before the fork.
     unsafe {
         cmd.pre_exec(move || {
-            // The runner dies with the host tool, even by SIGKILL; its
-            // current command then finishes alone and no further one
-            // starts. (Checked after: the host may already be gone.)
-            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
-            if nix::unistd::getppid() != host {
-                return Err(std::io::Error::from_raw_os_error(nix::libc::ESRCH));
-            }
             for s in [
                 Signal::SIGINT,
                 Signal::SIGTERM,

@@ -108,13 +108,22 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // The stop policy starts with SIGINT, which a host started in the
-    // background of a non-interactive shell (`nohup bootstrap run &`)
-    // ignores and would hand down: the guest gets the default action back.
-    // SAFETY: signal(2) is async-signal-safe; nothing else runs here.
+    let host = nix::unistd::getpid();
+    // The guest (the chroot's runner, QEMU) dies with the host tool, even
+    // by SIGKILL: no run goes on behind the user's back. (Checked after:
+    // the host may already be gone.) The stop policy starts with SIGINT,
+    // which a host started in the background of a non-interactive shell
+    // (`nohup bootstrap run &`) ignores and would hand down: the guest gets
+    // the default action back.
+    // SAFETY: prctl(2), getppid(2) and signal(2) are async-signal-safe;
+    // nothing else runs here.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             use nix::sys::signal::{signal, SigHandler, Signal};
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            if nix::unistd::getppid() != host {
+                return Err(std::io::Error::from_raw_os_error(nix::libc::ESRCH));
+            }
             for s in [Signal::SIGINT, Signal::SIGQUIT] {
                 signal(s, SigHandler::SigDfl).map_err(std::io::Error::from)?;
             }

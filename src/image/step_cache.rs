@@ -46,6 +46,11 @@ const FORMAT: &str = "bootstrap-step-cache 1";
 pub const KEYS: &str = "/bootstrap/state/step-keys";
 /// In a target: `<stage> <name> <key>` per step restored from the cache.
 pub const RESTORED: &str = "/bootstrap/state/restored";
+/// In a VM's seed and disk: `<stage> <name> <key>` for every step the run
+/// was planned with. The guest cannot tell the host which steps it built
+/// from which inputs; with this file the host can tell afterwards, from
+/// the disk ([`note_planned`]).
+pub const PLANNED: &str = "/bootstrap/plan/step-keys";
 
 /// One step of the run with its key.
 #[derive(Debug, Clone)]
@@ -238,6 +243,34 @@ pub fn stale(root: &Path, keyed: &[Keyed]) -> Result<Vec<String>> {
         })
         .map(|k| format!("{}/{}", k.stage, k.name))
         .collect())
+}
+
+/// The [`PLANNED`] file for `keyed`.
+pub fn planned_file(keyed: &[Keyed]) -> String {
+    keyed
+        .iter()
+        .map(|k| format!("{} {} {}\n", k.stage, k.name, k.key))
+        .collect()
+}
+
+/// Note in [`KEYS`] the key of each step completed in `root` (a VM's disk)
+/// that has none yet, from the [`PLANNED`] file of the run that completed
+/// it. Call it before laying a new plan over `root`. Returns how many.
+pub fn note_planned(root: &Path) -> Result<usize> {
+    let planned = read_lines(&in_root(root, PLANNED))?;
+    let path = in_root(root, KEYS);
+    let known = read_lines(&path)?;
+    let mut n = 0;
+    for id in target::completed_steps(root)?
+        .into_iter()
+        .map(|e| (e.stage, e.name))
+    {
+        if let (false, Some(key)) = (known.contains_key(&id), planned.get(&id)) {
+            append_line(&path, &format!("{} {} {key}\n", id.0, id.1))?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// After a run: note the key of every step that completed in it (`before`:
@@ -807,5 +840,46 @@ mod tests {
         // gc with 0 days empties it.
         assert_eq!(cache.gc(Duration::ZERO).unwrap().0, 1);
         assert!(cache.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn completed_steps_take_their_keys_from_the_plan_they_ran_with() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        let k = |stage: &str, name: &str, key: &str| Keyed {
+            stage: stage.into(),
+            index: 1,
+            name: name.into(),
+            build: true,
+            key: key.into(),
+        };
+        let w = |guest: &str, text: &str| {
+            let p = in_root(root, guest);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        };
+        let old = [
+            k("sysa", "a", "ka"),
+            k("sysa", "b", "kb"),
+            k("sysc", "c", "kc"),
+        ];
+        w(PLANNED, &planned_file(&old));
+        w(paths::COMPLETED, "sysa a\nsysa jump-kexec\nsysa b\n");
+        // Restored steps have their key already.
+        w(KEYS, "sysa a kr\n");
+        assert_eq!(note_planned(root).unwrap(), 1);
+        assert_eq!(
+            fs::read_to_string(in_root(root, KEYS)).unwrap(),
+            "sysa a kr\nsysa b kb\n"
+        );
+        // A new plan changes nothing for the steps done under the old one.
+        let new = [
+            k("sysa", "a", "ka"),
+            k("sysa", "b", "kb2"),
+            k("sysc", "c", "kc2"),
+        ];
+        w(PLANNED, &planned_file(&new));
+        assert_eq!(note_planned(root).unwrap(), 0);
+        assert_eq!(stale(root, &new).unwrap(), ["sysa/a", "sysa/b"]);
     }
 }
