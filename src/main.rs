@@ -17,6 +17,7 @@ use commands::gcc_seed::GccSeedArgs;
 use commands::initramfs::InitramfsArgs;
 use commands::run::RunArgs;
 use commands::verify::VerifyArgs;
+use commands::write::WriteArgs;
 use commands::Global;
 
 #[derive(Parser)]
@@ -52,6 +53,9 @@ enum Command {
     Boot(BootArgs),
     /// Compare a target's install records with SHA256SUMS.pkgs or another target.
     Verify(VerifyArgs),
+    /// Write an image (run --bare-metal's) to a USB stick or disk, refusing
+    /// the running root and anything mounted, and read it back.
+    Write(WriteArgs),
     /// See and prune the step cache that runs restore built steps from.
     Cache(CacheArgs),
     /// Build (or find in the cache) gcc-seed, the kernel's compiler; prints
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => commands::verify::run(&g, a),
         Command::Boot(a) => commands::boot::run(&g, a),
         Command::Cache(a) => commands::cache::run(a),
+        Command::Write(a) => commands::write::run(a),
         Command::GccSeed(a) => commands::gcc_seed::run(&g, a),
     };
     result.unwrap_or_else(|e| {

@@ -12,6 +12,7 @@ pub mod run;
 pub mod run_chroot;
 pub mod run_vm;
 pub mod verify;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

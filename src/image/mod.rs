@@ -2,9 +2,12 @@
 //! (`target`), packed as an initramfs (`initramfs`) or an ext4 disk image
 //! (`disk`), with the kernel modules the first kernel needs (`kmod`), and the step
 //! cache that restores built steps into a target (`step_cache`), and the
-//! finished system's root password, laid as a hash (`shadow`). Writes
-//! only the target directory, the output file it is given, or the cache.
+//! finished system's root password, laid as a hash (`shadow`); and the
+//! block device `bootstrap write` puts an image on (`device`). Writes
+//! only the target directory, the output file it is given, the cache, or
+//! the device the user named once every check passed.
 
+pub mod device;
 pub mod disk;
 pub mod initramfs;
 pub mod kmod;
