@@ -131,6 +131,8 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         };
         let w = supervise::supervise(chroot::runner_command(&root, stage)?, &opts)?;
         timings.steps.extend(w.timings.steps.iter().cloned());
+        let first = &mut timings.first_step_ms;
+        *first = first.or(w.timings.first_step_ms);
         if w.outcome != Outcome::Done {
             after();
             report_timings(&timings, &logs.join("timing.json"));

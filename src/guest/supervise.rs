@@ -153,6 +153,7 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
     };
     let mut decided: Option<Outcome> = None;
     let mut tail: VecDeque<String> = VecDeque::new();
+    let started = Instant::now();
     let mut last = Instant::now();
     let mut stop_sent: Option<Instant> = None;
     let mut status: Option<ExitStatus> = None;
@@ -160,7 +161,15 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => {
                 last = Instant::now();
-                take(line, &mut w, &mut decided, &mut tail, &mut logf, opts);
+                take(
+                    line,
+                    &mut w,
+                    &mut decided,
+                    &mut tail,
+                    &mut logf,
+                    opts,
+                    started,
+                );
             }
             // Both pipes closed: the guest (and all that shared its
             // output) is gone.
@@ -207,7 +216,15 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
                 kill_orphans();
             }
             while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-                take(line, &mut w, &mut decided, &mut tail, &mut logf, opts);
+                take(
+                    line,
+                    &mut w,
+                    &mut decided,
+                    &mut tail,
+                    &mut logf,
+                    opts,
+                    started,
+                );
             }
             if decided.is_none() {
                 decided = Some(Outcome::Exited {
@@ -260,6 +277,7 @@ fn take(
     tail: &mut VecDeque<String>,
     logf: &mut std::fs::File,
     opts: &Options,
+    started: Instant,
 ) {
     let line = match line {
         Line::Err(l) => {
@@ -270,7 +288,11 @@ fn take(
             println!("{l}");
             match protocol::parse(&l) {
                 Some(Event::Booted { .. }) => w.boots += 1,
-                Some(Event::Start { name, .. }) => w.current = Some(name),
+                Some(Event::Start { name, .. }) => {
+                    w.current = Some(name);
+                    let t = &mut w.timings.first_step_ms;
+                    t.get_or_insert(started.elapsed().as_millis() as u64);
+                }
                 Some(Event::Ok {
                     stage, name, secs, ..
                 }) => {
@@ -376,6 +398,7 @@ mod tests {
             w.timings.steps.is_empty(),
             "a step that started is not timed"
         );
+        assert!(w.timings.first_step_ms.is_some(), "but its start is");
         assert!(
             log.contains("bootstrap: done\n") && !log.contains('\r'),
             "{log:?}"

@@ -20,6 +20,9 @@ pub struct StepTime {
 pub struct Timings {
     /// In the order the steps finished; skipped steps are not here.
     pub steps: Vec<StepTime>,
+    /// From the guest's start (QEMU's, or the chroot runner's) to its first
+    /// step's start: the boot, for a VM.
+    pub first_step_ms: Option<u64>,
 }
 
 /// How many of the slowest steps the summary names.
@@ -93,6 +96,7 @@ mod tests {
                 t("sysa", "tcc", 2),
                 t("sysc", "check", 1),
             ],
+            ..Default::default()
         };
         assert_eq!(tm.stage_totals(), [("sysa", 9), ("sysc", 1)]);
         let s = tm.summary();
@@ -109,11 +113,13 @@ mod tests {
         let p = d.path().join("timing.json");
         let tm = Timings {
             steps: vec![t("sysa", "musl", 7)],
+            first_step_ms: Some(1500),
         };
         tm.write_json(&p).unwrap();
         let back: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         assert_eq!(back["steps"][0]["name"], "musl");
         assert_eq!(back["steps"][0]["secs"], 7);
+        assert_eq!(back["first_step_ms"], 1500);
     }
 }
