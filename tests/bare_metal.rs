@@ -1,54 +1,87 @@
-//! `run --bare-metal --output DIR`: the seed initramfs, the kernel and the
-//! disk image for a real machine. Built twice, byte-identical. Needs a
-//! Debian kernel in /boot, e2fsprogs and the pinned sources; skipped with a
-//! reason without them, required under CI=true.
+//! `run --bare-metal --output DIR`: the USB stick's boot image, the seed
+//! initramfs, the kernel and the disk image for a real machine. Built
+//! twice, byte-identical; the boot image started under SeaBIOS and under
+//! OVMF (UEFI) in QEMU reaches the first sysa step. Needs a Debian kernel
+//! in /boot, e2fsprogs, GRUB's images, dosfstools, mtools, QEMU, OVMF and
+//! the pinned sources; skipped with a reason without them, required under
+//! CI=true.
 
 mod common;
 use common::*;
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-#[test]
-fn writes_the_same_initramfs_and_disk_image_every_time() {
+struct Env {
+    kernel: PathBuf,
+    distfiles: PathBuf,
+    runner: PathBuf,
+}
+
+fn env() -> Option<Env> {
     let kernel = match bootstrap::guest::qemu::default_kernel() {
         Ok(k) => k,
-        Err(e) => return skip("bare_metal", &format!("{e:#}")),
+        Err(e) => {
+            skip("bare_metal", &format!("{e:#}"));
+            return None;
+        }
     };
-    if let Err(e) = bootstrap::image::disk::check_tools() {
-        return skip("bare_metal", &format!("{e:#}"));
+    let tools = bootstrap::image::disk::check_tools().and(bootstrap::image::bootimg::check_tools());
+    if let Err(e) = tools {
+        skip("bare_metal", &format!("{e:#}"));
+        return None;
     }
     let distfiles = match pinned_distfiles() {
         Ok(d) => d,
-        Err(e) => return skip("bare_metal", &e),
+        Err(e) => {
+            skip("bare_metal", &e);
+            return None;
+        }
     };
-    let runner = static_runner().unwrap();
+    Some(Env {
+        kernel,
+        distfiles,
+        runner: static_runner().unwrap(),
+    })
+}
 
+fn bare_metal(e: &Env, proj: &Path, out: &Path, console: &str) {
+    let o = bootstrap(&[
+        "-C",
+        path_str(proj),
+        "run",
+        "--bare-metal",
+        "--output",
+        path_str(out),
+        "--console",
+        console,
+        "--kernel",
+        path_str(&e.kernel),
+        "--target-size",
+        "512M",
+        "--distfiles",
+        path_str(&e.distfiles),
+        "--offline",
+        "--runner",
+        path_str(&e.runner),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+}
+
+#[test]
+fn writes_the_same_boot_image_initramfs_and_disk_image_every_time() {
+    let Some(e) = env() else { return };
+    let kernel = e.kernel.clone();
     let t = tempfile::tempdir().unwrap();
     // Without the kernel step: gcc-seed and Linux are tests/chain.rs's.
     let proj = without_kernel(t.path());
-    let repo = proj.as_path();
     let outs: Vec<PathBuf> = ["a", "b"].iter().map(|n| t.path().join(n)).collect();
     for out in &outs {
-        let o = bootstrap(&[
-            "-C",
-            path_str(repo),
-            "run",
-            "--bare-metal",
-            "--output",
-            path_str(out),
-            "--kernel",
-            path_str(&kernel),
-            "--target-size",
-            "512M",
-            "--distfiles",
-            path_str(&distfiles),
-            "--offline",
-            "--runner",
-            path_str(&runner),
-        ]);
-        assert!(o.status.success(), "{:?}", text(&o));
+        bare_metal(&e, &proj, out, "tty0");
     }
-    for f in ["initramfs.cpio.gz", "disk.img"] {
+    for f in ["boot.img", "initramfs.cpio.gz", "disk.img"] {
         let (a, b) = (
             std::fs::read(outs[0].join(f)).unwrap(),
             std::fs::read(outs[1].join(f)).unwrap(),
@@ -62,7 +95,9 @@ fn writes_the_same_initramfs_and_disk_image_every_time() {
     assert!(outs[0].join(kernel.file_name().unwrap()).is_file());
     let readme = std::fs::read_to_string(outs[0].join("README.txt")).unwrap();
     assert!(
-        readme.contains("bootstrap.stage=sysa") && readme.contains("labelled BOOTSTRAP"),
+        readme.contains("console=ttyS0,115200 console=tty0 ")
+            && readme.contains("bootstrap.stage=sysa")
+            && readme.contains("labelled BOOTSTRAP"),
         "{readme}"
     );
 
@@ -93,4 +128,90 @@ fn writes_the_same_initramfs_and_disk_image_every_time() {
             .any(|n| n.starts_with("bootstrap/modules/") && n.ends_with("/order"))
             || !Path::new("/lib/modules").exists()
     );
+}
+
+/// Boot `boot_img` in QEMU (TCG) with `firmware` (None: SeaBIOS) until the
+/// runner starts the first sysa step; the console so far.
+fn boots_to_the_first_step(boot_img: &Path, firmware: Option<&Path>) -> String {
+    let mut c = Command::new("qemu-system-x86_64");
+    c.args(["-accel", "tcg", "-m", "1024", "-display", "none"])
+        .args(["-serial", "stdio", "-monitor", "none", "-no-reboot"])
+        .arg("-drive")
+        .arg(format!(
+            "file={},format=raw,snapshot=on",
+            boot_img.display()
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(f) = firmware {
+        c.arg("-bios").arg(f);
+    }
+    let mut child = c.spawn().expect("starting qemu-system-x86_64");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out)
+            .split(b'\n')
+            .map_while(Result::ok)
+        {
+            if tx.send(String::from_utf8_lossy(&l).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut seen = String::new();
+    let reached = loop {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(l) => {
+                seen.push_str(&l);
+                seen.push('\n');
+                if l.contains("bootstrap: [sysa 1/") && l.contains("] start ") {
+                    break true;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
+            Err(_) => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(reached, "no sysa step started; the console:\n{seen}");
+    seen
+}
+
+#[test]
+fn the_boot_image_starts_sysa_under_bios_and_uefi() {
+    let Some(e) = env() else { return };
+    let ovmf = Path::new("/usr/share/ovmf/OVMF.fd");
+    if !ovmf.is_file() {
+        return skip(
+            "bare_metal boot",
+            "no /usr/share/ovmf/OVMF.fd (apt-get install ovmf)",
+        );
+    }
+    if Command::new("qemu-system-x86_64")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
+        return skip("bare_metal boot", "qemu-system-x86_64 is not installed");
+    }
+    let t = tempfile::tempdir().unwrap();
+    // A small seed: only what the first steps need.
+    let proj = project_copy(t.path());
+    keep_steps(&proj, "sysa", &["kit"]);
+    keep_steps(&proj, "sysc", &["check-system"]);
+    let out = t.path().join("out");
+    bare_metal(&e, &proj, &out, "ttyS0");
+    let boot = out.join("boot.img");
+    for (firmware, name) in [(None, "SeaBIOS"), (Some(ovmf), "OVMF")] {
+        let seen = boots_to_the_first_step(&boot, firmware);
+        assert!(
+            seen.contains("bootstrap: booted Linux "),
+            "{name}: the runner did not start:\n{seen}"
+        );
+    }
 }

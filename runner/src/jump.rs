@@ -167,6 +167,7 @@ fn pick_by_label(
 /// to `wait` for drivers to probe it.
 pub fn find_by_label(label: &str, wait: Duration) -> Result<PathBuf> {
     let start = Instant::now();
+    let mut told = false;
     loop {
         let mut names: Vec<String> = fs::read_dir("/sys/class/block")
             .map(|rd| {
@@ -178,6 +179,15 @@ pub fn find_by_label(label: &str, wait: Duration) -> Result<PathBuf> {
         names.sort();
         if let Some(dev) = pick_by_label(label, &names, &ext4_label)? {
             return Ok(dev);
+        }
+        // USB and some SATA controllers take seconds to show their disks.
+        if !told && start.elapsed() >= Duration::from_secs(5) {
+            told = true;
+            println!(
+                "bootstrap: waiting up to {}s for an ext4 filesystem labelled {label} (block devices so far: {})",
+                wait.as_secs(),
+                if names.is_empty() { "none".to_string() } else { names.join(" ") }
+            );
         }
         if start.elapsed() >= wait {
             return Err(Error(format!(
@@ -297,7 +307,9 @@ pub fn resume(next: &str, label: &str) -> Result<()> {
 }
 
 pub fn switch_root(next: &str, label: &str) -> Result<()> {
-    let dev = find_by_label(label, Duration::from_secs(30))?;
+    // A real machine's disk may be slow to appear (USB, controllers
+    // probing in turn).
+    let dev = find_by_label(label, Duration::from_secs(90))?;
     println!("bootstrap: switch_root: {label} is {}", dev.display());
     sys::apply(&switch_root_plan(&dev, next), &Linux)?;
     Err(Error::new("exec of the disk's runner returned"))

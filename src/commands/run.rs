@@ -28,6 +28,16 @@ pub struct RunArgs {
     /// Where --bare-metal writes its files.
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// With --bare-metal: the console the bootstrap's progress goes to
+    /// (the last `console=`; kernel messages go to the other one too),
+    /// e.g. ttyS0,115200 for a serial line.
+    #[arg(
+        long,
+        value_name = "DEV",
+        default_value = "tty0",
+        requires = "bare_metal"
+    )]
+    pub console: String,
     /// The target directory [default: build/chroot or build/qemu in the project]
     #[arg(long, value_name = "DIR")]
     pub target: Option<PathBuf>,

@@ -14,7 +14,7 @@ use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::{interrupt, qemu};
 use bootstrap::image::step_cache::{self, Keyed, StepCache};
 use bootstrap::image::target::{self, Marker};
-use bootstrap::image::{disk, initramfs, kmod, shadow};
+use bootstrap::image::{bootimg, disk, initramfs, kmod, shadow};
 use bootstrap::model::condition::Values;
 use bootstrap::model::manifest::Step;
 use bootstrap::model::project::Project;
@@ -57,6 +57,8 @@ struct Prepared {
     cores: u32,
     gcc_seed: Option<GccSeed>,
     size: u64,
+    /// The kernels' command line, without the stage.
+    cmdline: String,
 }
 
 impl Prepared {
@@ -128,7 +130,12 @@ fn prepare(g: &Global, a: &RunArgs, mode: Mode, work: &Path) -> Result<Prepared>
     };
     let cores = a.jobs(&config) as u32;
     let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, cores as usize)?;
+    let cmdline = match mode {
+        Mode::BareMetal => bare_metal_cmdline(&a.console),
+        _ => qemu::CMDLINE.to_string(),
+    };
     Ok(Prepared {
+        cmdline,
         project,
         values,
         mode,
@@ -181,7 +188,7 @@ fn fresh_system(p: &Prepared, a: &RunArgs, root: &Path, work: &Path) -> Result<B
     }
     std::fs::write(
         in_root(&iroot, paths::KEXEC_CMDLINE),
-        format!("{}\n", qemu::CMDLINE),
+        format!("{}\n", p.cmdline),
     )?;
     if let Some(k) = &p.kexec_kernel {
         let n = kmod::add_modules(&iroot, k, p.own_modules(a, k), p.optional_modules())?;
@@ -226,7 +233,11 @@ fn fresh_system(p: &Prepared, a: &RunArgs, root: &Path, work: &Path) -> Result<B
         kernel: p.kernel.clone(),
         runner: p.runner.clone(),
         cores: p.cores,
-        append: qemu::run_cmdline(protocol::DEFAULT_STAGE),
+        append: format!(
+            "{} {}",
+            p.cmdline,
+            protocol::stage_param(protocol::DEFAULT_STAGE)
+        ),
     })
 }
 
@@ -381,6 +392,8 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         .output
         .as_ref()
         .context("--bare-metal needs --output DIR")?;
+    // Before the long part: the boot image's tools.
+    bootimg::check_tools()?;
     let _lock = target::take(out, true)?;
     let root = out.canonicalize()?;
     let tmp = tempfile::Builder::new()
@@ -396,8 +409,20 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         .to_string_lossy()
         .to_string();
     std::fs::copy(&b.kernel, root.join(&kernel_name))?;
-    std::fs::write(root.join("README.txt"), bare_metal_readme(&kernel_name))?;
-    for f in [&b.initrd, &b.image] {
+    let boot = root.join("boot.img");
+    bootimg::build(
+        &bootimg::Contents {
+            kernel: &b.kernel,
+            initrd: &b.initrd,
+            cmdline: &b.append,
+        },
+        &boot,
+    )?;
+    std::fs::write(
+        root.join("README.txt"),
+        bare_metal_readme(&kernel_name, &b.append),
+    )?;
+    for f in [&boot, &b.initrd, &b.image] {
         println!("{}  {}", fsutil::sha256_file(f)?, f.display());
     }
     println!(
@@ -407,25 +432,41 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The command line of a real machine's kernels: progress on `console`
+/// (the last `console=` is /dev/console), kernel messages on the screen or
+/// the first serial port too.
+fn bare_metal_cmdline(console: &str) -> String {
+    let other = match console.starts_with("ttyS") {
+        true => "tty0",
+        false => "ttyS0,115200",
+    };
+    format!("console={other} console={console} panic=-1 loglevel=4 rdinit=/init")
+}
+
 /// How to boot what `--bare-metal` wrote.
-fn bare_metal_readme(kernel_name: &str) -> String {
+fn bare_metal_readme(kernel_name: &str, cmdline: &str) -> String {
     format!(
         "bootstrap for a real machine\n\n\
+         - boot.img: a USB stick's image; boots on legacy BIOS and UEFI machines alike\n\
+         \x20 (GRUB loads the kernel and the seed below with the command line below)\n\
          - {kernel_name}: the kernel that boots sysa (and, kexec'd, sysb)\n\
          - initramfs.cpio.gz: the sysa seed (runner, tcc-seed, sources, plan, disk drivers)\n\
          - disk.img: the target disk, an MBR and one ext4 partition labelled {label}\n\n\
          1. Write disk.img to the disk that is to receive the system (all data on it is lost):\n\
-         \x20  dd if=disk.img of=/dev/DISK bs=4M conv=fsync\n\
-         2. Boot {kernel_name} with initramfs.cpio.gz from any boot loader, with this command line:\n\
-         \x20  {cmdline} {stage}\n\
-         \x20  (change console= to the machine's console; the runner writes its progress there).\n\
+         \x20  bootstrap write disk.img /dev/DISK   (--force: an internal disk is not removable)\n\
+         2. Write boot.img to a USB stick and boot the machine from it:\n\
+         \x20  bootstrap write boot.img /dev/STICK\n\
+         \x20  (or boot {kernel_name} with initramfs.cpio.gz from any boot loader), with:\n\
+         \x20  {cmdline}\n\
+         \x20  The runner writes its progress to the last console=; to change it, edit\n\
+         \x20  /boot/grub/grub.cfg on the stick or run again with --console.\n\
          3. sysa runs in RAM, kexecs into sysb, which finds the disk by its label {label} (not by\n\
          \x20  name), moves onto it and runs sysc. The last console line is `bootstrap: done` or\n\
          \x20  `bootstrap: FAILED at <step> (log: <path>)`; logs and records stay on the disk\n\
-         \x20  under /bootstrap. The machine powers off at the end.\n",
+         \x20  under /bootstrap. The machine powers off at the end.\n\
+         No root password is set (these files are rebuilt byte for byte): before booting the\n\
+         finished disk, set one, e.g. with `passwd` in a chroot of it.\n",
         label = target::DISK_LABEL,
-        cmdline = qemu::CMDLINE,
-        stage = protocol::stage_param(protocol::DEFAULT_STAGE),
     )
 }
 

@@ -35,7 +35,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::util::fsutil;
+use crate::util::{cmd, fsutil};
 
 /// Where the partition starts: 1 MiB, the usual alignment.
 pub const PARTITION_OFFSET: u64 = 1 << 20;
@@ -298,15 +298,27 @@ fn disk_signature(uuid: &[u8; 16]) -> u32 {
 /// A DOS partition table with one Linux partition and no boot code (QEMU
 /// starts the kernel with `-kernel`, nothing boots from this disk).
 fn mbr(disk_id: u32, first_lba: u32, sectors: u32) -> [u8; 512] {
+    partition_table(disk_id, first_lba, sectors, LINUX_PARTITION, false)
+}
+
+/// A DOS partition table (no boot code) with one partition of type `kind`,
+/// marked active if `active`.
+pub fn partition_table(
+    disk_id: u32,
+    first_lba: u32,
+    sectors: u32,
+    kind: u8,
+    active: bool,
+) -> [u8; 512] {
     // LBA-only entry: CHS "beyond 1024 cylinders" for both ends, as
     // partitioning tools write when CHS cannot express the address.
     const CHS_MAX: [u8; 3] = [0xFE, 0xFF, 0xFF];
     let mut m = [0u8; 512];
     m[440..444].copy_from_slice(&disk_id.to_le_bytes());
     let e = &mut m[446..462];
-    e[0] = 0x00; // not active
+    e[0] = if active { 0x80 } else { 0x00 };
     e[1..4].copy_from_slice(&CHS_MAX);
-    e[4] = LINUX_PARTITION;
+    e[4] = kind;
     e[5..8].copy_from_slice(&CHS_MAX);
     e[8..12].copy_from_slice(&first_lba.to_le_bytes());
     e[12..16].copy_from_slice(&sectors.to_le_bytes());
@@ -673,21 +685,8 @@ fn tool_command(tool: &Path) -> Command {
     c
 }
 
-/// `name` in PATH, else /usr/sbin or /sbin (often missing from a
-/// non-root user's PATH).
 fn find_tool(name: &str) -> Result<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs =
-        std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]);
-    for d in dirs {
-        let p = d.join(name);
-        if let Ok(md) = fs::metadata(&p) {
-            if md.is_file() && md.permissions().mode() & 0o111 != 0 {
-                return Ok(p);
-            }
-        }
-    }
-    bail!("{name} not found in PATH, /usr/sbin or /sbin: install e2fsprogs (apt-get install e2fsprogs)")
+    cmd::find_tool(name, "e2fsprogs")
 }
 
 /// "2G", "512M", "1048576" → bytes.

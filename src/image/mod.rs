@@ -7,6 +7,7 @@
 //! only the target directory, the output file it is given, the cache, or
 //! the device the user named once every check passed.
 
+pub mod bootimg;
 pub mod device;
 pub mod disk;
 pub mod initramfs;

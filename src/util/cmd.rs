@@ -2,7 +2,8 @@
 //! status checked, so a failure names the command and its log.
 
 use std::fs;
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -54,6 +55,23 @@ pub fn run_duct_logged(expr: duct::Expression, shown: &str, log: &Path) -> Resul
         bail!("`{shown}` failed ({}); log: {}", out.status, log.display());
     }
     Ok(())
+}
+
+/// `name` in PATH, else /usr/sbin or /sbin (often missing from a
+/// non-root user's PATH); the error names the Debian `package` to install.
+pub fn find_tool(name: &str, package: &str) -> Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs =
+        std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]);
+    for d in dirs {
+        let p = d.join(name);
+        if let Ok(md) = fs::metadata(&p) {
+            if md.is_file() && md.permissions().mode() & 0o111 != 0 {
+                return Ok(p);
+            }
+        }
+    }
+    bail!("{name} not found in PATH, /usr/sbin or /sbin: install {package} (apt-get install {package})")
 }
 
 #[cfg(test)]
