@@ -15,7 +15,8 @@ use super::{run_chroot, run_vm, Global, SeedArgs, SourceArgs};
 #[derive(Args)]
 #[group(id = "mode", required = true, args = ["chroot", "qemu", "bare_metal"])]
 pub struct RunArgs {
-    /// Run sysa then sysc in a chroot on this machine (needs root).
+    /// Run sysa then sysc in a chroot on this machine (as root, or as an
+    /// ordinary user in a user namespace).
     #[arg(long)]
     pub chroot: bool,
     /// Boot sysa in QEMU, kexec into sysb, switch_root onto the disk, run sysc.

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::timing::Timings;
@@ -21,8 +21,11 @@ use super::run::RunArgs;
 use super::{report, report_timings, sources_or_fail, Global, Report};
 
 pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
-    if !nix::unistd::geteuid().is_root() {
-        bail!("run --chroot needs root (mount namespace, mounts, chroot); run it with sudo");
+    // Not root: the chroot runs in a user namespace where this user is root;
+    // refused at once, before anything is touched, where the host forbids it.
+    let who = chroot::Identity::current();
+    if who != chroot::Identity::Root {
+        chroot::check_user_namespaces()?;
     }
     let (project, config) = g.load()?;
     let mode = Mode::Chroot;
@@ -129,7 +132,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
             sweep_orphans: true,
             on_ok: Some(&|_, _| note()),
         };
-        let w = supervise::supervise(chroot::runner_command(&root, stage)?, &opts)?;
+        let w = supervise::supervise(chroot::runner_command(&root, stage, who)?, &opts)?;
         timings.steps.extend(w.timings.steps.iter().cloned());
         let first = &mut timings.first_step_ms;
         *first = first.or(w.timings.first_step_ms);

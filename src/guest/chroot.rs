@@ -5,6 +5,12 @@
 //! namespace, so they disappear with it, on success, failure, Ctrl-C or
 //! SIGKILL alike: the host's mount table never sees them.
 //!
+//! Run by an ordinary user ([`Identity::Mapped`]), the child first enters
+//! a new user namespace in which the caller is root (a single-id map:
+//! `0 <uid> 1`, setgroups denied), which owns the other namespaces; /proc
+//! is then the host's, bind-mounted (a fresh proc needs a PID namespace of
+//! our own). Everything else, and every record, is the same.
+//!
 //! The syscalls go through the `Sys` trait so the exact sequence is unit
 //! tested without root; `Plan` is built before the fork so the child does no
 //! allocation, only syscalls.
@@ -23,9 +29,41 @@ pub const DEV_NODES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "
 pub const MOUNT_POINTS: [&str; 3] = ["proc", "dev", "tmp"];
 pub const HOSTNAME: &str = "bootstrap";
 
+/// Who enters the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// The host tool runs as root.
+    Root,
+    /// An ordinary user, root only inside its own user namespace.
+    Mapped { uid: u32, gid: u32 },
+}
+
+impl Identity {
+    /// Root, or the calling user mapped.
+    pub fn current() -> Identity {
+        match nix::unistd::geteuid().is_root() {
+            true => Identity::Root,
+            false => Identity::Mapped {
+                uid: nix::unistd::geteuid().as_raw(),
+                gid: nix::unistd::getegid().as_raw(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     Unshare(CloneFlags),
+    /// Write `data` to the file `path` (the id maps in /proc/self).
+    WriteFile {
+        path: CString,
+        data: CString,
+    },
+    /// mount --rbind
+    RBind {
+        source: CString,
+        target: CString,
+    },
     /// mount --make-rprivate /
     PrivateRoot,
     Mount {
@@ -52,6 +90,7 @@ pub enum Op {
 
 pub trait Sys {
     fn unshare(&self, flags: CloneFlags) -> nix::Result<()>;
+    fn write_file(&self, path: &CString, data: &CString) -> nix::Result<()>;
     fn mount(
         &self,
         src: Option<&CString>,
@@ -73,6 +112,20 @@ pub struct Linux;
 impl Sys for Linux {
     fn unshare(&self, flags: CloneFlags) -> nix::Result<()> {
         nix::sched::unshare(flags)
+    }
+    fn write_file(&self, path: &CString, data: &CString) -> nix::Result<()> {
+        use nix::fcntl::{open, OFlag};
+        use nix::sys::stat::Mode;
+        let fd = open(
+            path.as_c_str(),
+            OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        let n = nix::unistd::write(&fd, data.as_bytes())?;
+        if n != data.as_bytes().len() {
+            return Err(nix::Error::EIO);
+        }
+        Ok(())
     }
     fn mount(
         &self,
@@ -123,6 +176,95 @@ fn cstr(s: &str) -> CString {
     CString::new(s).expect("no NUL in constant")
 }
 
+/// The sysctls that decide whether an ordinary user may make a user
+/// namespace: (name, its file).
+const USERNS_SETTINGS: [(&str, &str); 3] = [
+    (
+        "user.max_user_namespaces",
+        "/proc/sys/user/max_user_namespaces",
+    ),
+    (
+        "kernel.unprivileged_userns_clone",
+        "/proc/sys/kernel/unprivileged_userns_clone",
+    ),
+    (
+        "kernel.apparmor_restrict_unprivileged_userns",
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+    ),
+];
+
+/// Fail at once, naming the setting that forbids it, if this user may not
+/// make a user namespace (tried in a throwaway child).
+pub fn check_user_namespaces() -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let mut c = std::process::Command::new(std::env::current_exe()?);
+    c.arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: unshare(2) only.
+    unsafe {
+        c.pre_exec(|| {
+            nix::sched::unshare(CloneFlags::CLONE_NEWUSER)
+                .map_err(|e| std::io::Error::from_raw_os_error(e as i32))
+        });
+    }
+    match c.status() {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let values: Vec<(&str, Option<String>)> = USERNS_SETTINGS
+                .iter()
+                .map(|(name, file)| {
+                    let v = std::fs::read_to_string(file).ok();
+                    (*name, v.map(|v| v.trim().to_string()))
+                })
+                .collect();
+            bail!("{}", userns_refusal(&e.to_string(), &values))
+        }
+    }
+}
+
+/// Why the host refused a user namespace (`error`), from the settings'
+/// values (None: the setting does not exist here).
+fn userns_refusal(error: &str, values: &[(&str, Option<String>)]) -> String {
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_deref())
+    };
+    let mut why = Vec::new();
+    if value("user.max_user_namespaces") == Some("0") {
+        why.push(
+            "user.max_user_namespaces is 0: no user namespaces at all \
+             (as root: sysctl -w user.max_user_namespaces=15000)",
+        );
+    }
+    if value("kernel.unprivileged_userns_clone") == Some("0") {
+        why.push(
+            "kernel.unprivileged_userns_clone is 0: only root may make them \
+             (as root: sysctl -w kernel.unprivileged_userns_clone=1)",
+        );
+    }
+    if value("kernel.apparmor_restrict_unprivileged_userns") == Some("1") {
+        why.push(
+            "kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor forbids them \
+             to programs without a profile that allows `userns` (as root: \
+             sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or such a profile)",
+        );
+    }
+    let why = match why.is_empty() {
+        true => "no setting this tool knows explains it (a container's seccomp \
+                 filter may forbid unshare); run it as root instead"
+            .to_string(),
+        false => why.join("; "),
+    };
+    format!(
+        "run --chroot as an ordinary user needs a user namespace, and this host refused one \
+         ({error}): {why}. Nothing was started or changed."
+    )
+}
+
 /// Make sure the mount points are real directories inside `target` (a
 /// symlink there could point a mount anywhere), creating them if missing.
 pub fn prepare_mount_points(target: &Path) -> Result<PathBuf> {
@@ -148,34 +290,55 @@ pub fn prepare_mount_points(target: &Path) -> Result<PathBuf> {
 
 /// The sequence of operations that turns a forked child into one living in
 /// `target`. `target` must be canonical (see `prepare_mount_points`).
-pub fn plan(target: &Path) -> Result<Vec<Op>> {
+pub fn plan(target: &Path, who: Identity) -> Result<Vec<Op>> {
     let t = |rel: &str| cpath(&target.join(rel));
     let nodev = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
-    let mut ops = vec![
-        Op::Unshare(
-            CloneFlags::CLONE_NEWNS
-                | CloneFlags::CLONE_NEWNET
-                | CloneFlags::CLONE_NEWUTS
-                | CloneFlags::CLONE_NEWIPC,
-        ),
-        // Before anything else, so that no mount below can propagate to the host.
-        Op::PrivateRoot,
-        Op::SetHostname(cstr(HOSTNAME)),
-        Op::Mount {
+    let isolate = CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWNET
+        | CloneFlags::CLONE_NEWUTS
+        | CloneFlags::CLONE_NEWIPC;
+    let mut ops = match who {
+        Identity::Root => vec![Op::Unshare(isolate)],
+        // One call: the user namespace is made first and owns the others.
+        Identity::Mapped { uid, gid } => vec![
+            Op::Unshare(CloneFlags::CLONE_NEWUSER | isolate),
+            Op::WriteFile {
+                path: cstr("/proc/self/setgroups"),
+                data: cstr("deny"),
+            },
+            Op::WriteFile {
+                path: cstr("/proc/self/uid_map"),
+                data: cstr(&format!("0 {uid} 1")),
+            },
+            Op::WriteFile {
+                path: cstr("/proc/self/gid_map"),
+                data: cstr(&format!("0 {gid} 1")),
+            },
+        ],
+    };
+    // Before any mount, so that none can propagate to the host.
+    ops.push(Op::PrivateRoot);
+    ops.push(Op::SetHostname(cstr(HOSTNAME)));
+    ops.push(match who {
+        Identity::Root => Op::Mount {
             source: cstr("proc"),
             target: t("proc")?,
             fstype: cstr("proc"),
             flags: nodev | MsFlags::MS_NOEXEC,
             data: cstr(""),
         },
-        Op::Mount {
-            source: cstr("tmpfs"),
-            target: t("dev")?,
-            fstype: cstr("tmpfs"),
-            flags: MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-            data: cstr("mode=0755,size=1m"),
+        Identity::Mapped { .. } => Op::RBind {
+            source: cstr("/proc"),
+            target: t("proc")?,
         },
-    ];
+    });
+    ops.extend([Op::Mount {
+        source: cstr("tmpfs"),
+        target: t("dev")?,
+        fstype: cstr("tmpfs"),
+        flags: MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        data: cstr("mode=0755,size=1m"),
+    }]);
     for n in DEV_NODES {
         let dst = t(&format!("dev/{n}"))?;
         ops.push(Op::Touch(dst.clone()));
@@ -212,6 +375,14 @@ pub fn apply(ops: &[Op], sys: &dyn Sys) -> Result<(), (usize, nix::Error)> {
     for (i, op) in ops.iter().enumerate() {
         let r = match op {
             Op::Unshare(f) => sys.unshare(*f),
+            Op::WriteFile { path, data } => sys.write_file(path, data),
+            Op::RBind { source, target } => sys.mount(
+                Some(source),
+                target,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None,
+            ),
             Op::PrivateRoot => sys.mount(
                 None,
                 &cstr("/"),
@@ -246,12 +417,12 @@ pub fn apply(ops: &[Op], sys: &dyn Sys) -> Result<(), (usize, nix::Error)> {
 /// The runner of `stage`, to be started inside the chroot target `root`:
 /// before exec the child applies `plan(root)` (namespaces, mounts, chroot),
 /// with the host's signal handlers reset. Run it with `supervise`.
-pub fn runner_command(root: &Path, stage: &str) -> Result<std::process::Command> {
+pub fn runner_command(root: &Path, stage: &str, who: Identity) -> Result<std::process::Command> {
     use nix::sys::signal::{self, SigHandler, Signal};
     use std::os::unix::process::CommandExt;
 
     let root = prepare_mount_points(root)?;
-    let ops = plan(&root)?;
+    let ops = plan(&root, who)?;
     // Built before the fork: the child may only make syscalls.
     let messages: Vec<CString> = ops
         .iter()
@@ -319,6 +490,9 @@ mod tests {
         fn unshare(&self, f: CloneFlags) -> nix::Result<()> {
             self.log(format!("unshare {:?}", f))
         }
+        fn write_file(&self, p: &CString, d: &CString) -> nix::Result<()> {
+            self.log(format!("write {} {}", s(p), s(d)))
+        }
         fn mount(
             &self,
             src: Option<&CString>,
@@ -355,7 +529,7 @@ mod tests {
 
     #[test]
     fn isolates_before_mounting_and_mounts_only_inside_the_target() {
-        let ops = plan(Path::new("/srv/t")).unwrap();
+        let ops = plan(Path::new("/srv/t"), Identity::Root).unwrap();
         let r = Record::default();
         apply(&ops, &r).unwrap();
         let calls = r.calls.into_inner();
@@ -389,8 +563,64 @@ mod tests {
     }
 
     #[test]
+    fn an_ordinary_user_is_root_in_its_own_user_namespace_first() {
+        let who = Identity::Mapped {
+            uid: 1000,
+            gid: 100,
+        };
+        let r = Record::default();
+        apply(&plan(Path::new("/srv/t"), who).unwrap(), &r).unwrap();
+        let calls = r.calls.into_inner();
+        assert!(calls[0].contains("CLONE_NEWUSER") && calls[0].contains("CLONE_NEWNS"));
+        assert_eq!(
+            calls[1..4],
+            [
+                "write /proc/self/setgroups deny",
+                "write /proc/self/uid_map 0 1000 1",
+                "write /proc/self/gid_map 0 100 1",
+            ]
+        );
+        assert!(calls[4].contains("MS_PRIVATE"), "{}", calls[4]);
+        // /proc is the host's, bound: a new proc needs our own PID namespace.
+        assert!(
+            calls.contains(
+                &"mount Some(\"/proc\") /srv/t/proc None MsFlags(MS_BIND | MS_REC) None".into()
+            ),
+            "{calls:#?}"
+        );
+        // The rest is the root plan's.
+        let root = Record::default();
+        apply(&plan(Path::new("/srv/t"), Identity::Root).unwrap(), &root).unwrap();
+        let root = root.calls.into_inner();
+        assert_eq!(calls[calls.len() - 20..], root[root.len() - 20..]);
+    }
+
+    #[test]
+    fn a_refused_user_namespace_names_the_setting() {
+        let v = |a: &str, b: Option<&str>, c: Option<&str>| {
+            vec![
+                ("user.max_user_namespaces", Some(a.to_string())),
+                ("kernel.unprivileged_userns_clone", b.map(String::from)),
+                (
+                    "kernel.apparmor_restrict_unprivileged_userns",
+                    c.map(String::from),
+                ),
+            ]
+        };
+        let m = userns_refusal("EPERM", &v("0", None, None));
+        assert!(m.contains("user.max_user_namespaces is 0"), "{m}");
+        assert!(m.contains("(EPERM)") && m.ends_with("Nothing was started or changed."));
+        let m = userns_refusal("EPERM", &v("100", Some("0"), Some("1")));
+        assert!(m.contains("kernel.unprivileged_userns_clone is 0"), "{m}");
+        assert!(m.contains("AppArmor forbids them"), "{m}");
+        assert!(!m.contains("max_user_namespaces"), "{m}");
+        let m = userns_refusal("EPERM", &v("100", Some("1"), None));
+        assert!(m.contains("no setting this tool knows explains it"), "{m}");
+    }
+
+    #[test]
     fn stops_at_the_first_failure() {
-        let ops = plan(Path::new("/t")).unwrap();
+        let ops = plan(Path::new("/t"), Identity::Root).unwrap();
         let r = Record {
             fail_at: Some(3),
             ..Default::default()
