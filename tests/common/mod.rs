@@ -393,6 +393,18 @@ fn step_name(line: &str) -> Option<&str> {
         .and_then(|rest| rest.split('.').next())
 }
 
+/// A chain cut short after TinyCC and make: seven quick steps that still
+/// build with what the seed gave them.
+pub const UP_TO_MAKE: &[&str] = &[
+    "kit",
+    "musl-1.2.3",
+    "tcc-stage1",
+    "tcc-stage2",
+    "check-toolchain",
+    "make-4.3",
+    "check-make",
+];
+
 /// Cut `stage` of the project copy `proj` down to the steps named in
 /// `keep` plus its jumps (a shorter chain that still kexecs and
 /// switch_roots, for tests that do not need the whole userland). The
