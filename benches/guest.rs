@@ -8,10 +8,15 @@
 //! `cargo bench --bench guest -- steps QEMU.json CHROOT.json`: each step both
 //! ran, its time under QEMU against the chroot's, stage totals and the
 //! median ratio, as a Markdown table.
+//! `cargo bench --bench guest -- overhead TARGET STAGE`: a finished chroot
+//! target's STAGE, the whole stage's step time against its scripts' time
+//! alone (the runner's own work: directories, records, install, clean-up,
+//! sync), from the timing line each step's log ends with.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use bootstrap_contract::steplog;
 use serde_json::Value;
 
 struct Run {
@@ -94,12 +99,43 @@ fn steps(qemu: &Run, chroot: &Run) {
     }
 }
 
+fn overhead(target: &Path, stage: &str) {
+    let dir = target.join("bootstrap/logs").join(stage);
+    let mut logs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    logs.sort();
+    let (mut script, mut runner, mut n) = (0u64, 0u64, 0);
+    for l in &logs {
+        let text = std::fs::read_to_string(l).unwrap_or_default();
+        if let Some((_, t)) = text.lines().rev().find_map(steplog::parse) {
+            script += t.script_ms;
+            runner += t.runner_ms;
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no step of {} ends with its times", dir.display());
+    println!(
+        "| {stage}, {n} steps | {:.1} s | {:.1} s | {:.3} |",
+        (script + runner) as f64 / 1000.0,
+        script as f64 / 1000.0,
+        (script + runner) as f64 / script.max(1) as f64
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; the rest are ours.
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if let [what, target, stage] = &args[..] {
+        if what == "overhead" {
+            return overhead(Path::new(target), stage);
+        }
+    }
     let [what, q, c] = &args[..] else {
         // A bare `cargo bench` runs every bench: nothing to compare here.
         eprintln!("usage: cargo bench --bench guest -- first|steps QEMU.json CHROOT.json");

@@ -1,7 +1,8 @@
 //! The formats the host tool and the in-guest runner exchange, written once:
 //! console lines ([`protocol`]), the per-stage plan files ([`plan`]), the
-//! completed-steps file ([`completed`]), the install records ([`records`])
-//! and where all of these live in the guest ([`paths`]).
+//! completed-steps file ([`completed`]), the install records ([`records`]),
+//! the timing line that ends a step's log ([`steplog`]) and where all of
+//! these live in the guest ([`paths`]).
 //!
 //! Every format has a render and a parse function here, tested against each
 //! other, so the two programs cannot drift apart. This crate does no I/O and
@@ -14,6 +15,7 @@ pub mod paths;
 pub mod plan;
 pub mod protocol;
 pub mod records;
+pub mod steplog;
 
 /// A problem with line `line` (1-based) of a contract file: found while
 /// reading the file, or while checking values before writing it.

@@ -9,9 +9,9 @@ use crate::layout::Layout;
 use crate::pid1::{self, Status};
 use crate::record;
 use crate::state::{self, Completed};
-use bootstrap_contract::paths;
 use bootstrap_contract::plan::{self, Action, Kind, Method, Step};
 use bootstrap_contract::protocol::{Event, Failure};
+use bootstrap_contract::{paths, steplog};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
@@ -242,6 +242,7 @@ impl Ctx<'_> {
         reset_dir(&build)?;
         reset_dir(&dest)?;
         let env = self.env(name);
+        let t_script = Instant::now();
         let status = match interpreter {
             None => self.run_kaem(script, env, &build, log)?,
             Some(prog) => {
@@ -259,6 +260,7 @@ impl Ctx<'_> {
                 pid1::run(&mut cmd).context(|| format!("cannot run {prog}"))?
             }
         };
+        let script_time = t_script.elapsed();
         let _ = writeln!(log, "bootstrap: step {name} {status}");
         if !status.success() {
             return Err(StepError::Status);
@@ -291,11 +293,12 @@ impl Ctx<'_> {
         // Installed files must be on disk before the step counts as done.
         nix::unistd::sync();
         state::append(&l.host(paths::COMPLETED), self.stage, name)?;
-        let _ = writeln!(
-            log,
-            "bootstrap: step {name} completed in {}s",
-            t0.elapsed().as_secs()
-        );
+        let total = t0.elapsed();
+        let times = steplog::Times {
+            script_ms: script_time.as_millis() as u64,
+            runner_ms: total.saturating_sub(script_time).as_millis() as u64,
+        };
+        let _ = writeln!(log, "{}", steplog::render(name, times));
         Ok(())
     }
 
