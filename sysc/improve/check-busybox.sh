@@ -43,12 +43,13 @@ same() {
 has() {
   grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }
 }
-# wait_until COMMAND...: up to 5 s for COMMAND to succeed, or stop
+# wait_until COMMAND...: up to 60 s for COMMAND to succeed, or stop (a
+# loaded machine, or a VM under TCG, is slow to start daemons)
 wait_until() {
   i=0
   while ! "$@"; do
     i=$((i + 1))
-    [ $i -lt 50 ] || fail "timed out waiting for: $*"
+    [ $i -lt 600 ] || fail "timed out waiting for: $*"
     sleep 0.1
   done
 }
@@ -212,6 +213,11 @@ fi
 # ps, pidof, free, dmesg, less.
 sleep 300 &
 pid=$!
+# The child may not have exec'd sleep yet (it is still a copy of this shell).
+is_sleep() {
+  [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = sleep ]
+}
+wait_until is_sleep
 ps > ps.out
 has ps.out "sleep 300"
 grep -q "^ *$pid " ps.out || fail "ps does not list $pid"
