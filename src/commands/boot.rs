@@ -109,10 +109,7 @@ fn boot_initramfs(g: &Global, a: &BootArgs, kernel: &Path, work: &Path) -> Resul
     let (project, _) = g.load()?;
     let runner = seed::runner::runner_binary(&project, a.runner.as_deref())?;
     let iroot = work.join("initramfs-root");
-    fsutil::remove_any(&iroot)?;
-    let at = in_root(&iroot, paths::RUNNER);
-    std::fs::create_dir_all(at.parent().expect("a directory"))?;
-    std::fs::copy(&runner, &at).with_context(|| runner.display().to_string())?;
+    target::lay_runner_only(&iroot, &runner)?;
     let n = kmod::add_modules(&iroot, kernel, a.modules.as_deref(), &["virtio_net"])?;
     eprintln!("bootstrap: {n} kernel modules for {}", kernel.display());
     let initrd = work.join("initramfs.cpio.gz");

@@ -95,6 +95,17 @@ impl Prepared {
             .flatten()
     }
 
+    /// Whether `root` has completed every step of the RAM stages (the
+    /// switch_root carried them onto its disk).
+    fn ram_done(&self, root: &Path) -> Result<bool> {
+        let done = target::completed(root)?;
+        Ok(self.placed(Place::Ram)?.iter().all(|(st, steps)| {
+            steps
+                .iter()
+                .all(|s| done.contains(&(st.to_string(), s.name.clone())))
+        }))
+    }
+
     fn optional_modules(&self) -> &'static [&'static str] {
         match self.mode {
             Mode::BareMetal => kmod::BARE_METAL_MODULES,
@@ -154,13 +165,18 @@ fn prepare(g: &Global, a: &RunArgs, mode: Mode, work: &Path) -> Result<Prepared>
 
 /// Build the seed initramfs and the disk image into `root`, from nothing
 /// but the step cache; host-side work goes to `work`.
-fn fresh_system(p: &Prepared, a: &RunArgs, root: &Path, work: &Path) -> Result<Built> {
+fn fresh_system(
+    p: &Prepared,
+    a: &RunArgs,
+    keyed: &[Keyed],
+    root: &Path,
+    work: &Path,
+) -> Result<Built> {
     let ram = p.placed(Place::Ram)?;
     let on_disk = p.placed(Place::Disk)?;
     let gcc_root = p.gcc_seed.as_ref().map(|s| s.root());
     let inputs = p.inputs(gcc_root.as_deref(), work);
-    let keyed = p.keyed()?;
-    let planned = step_cache::planned_file(&keyed);
+    let planned = step_cache::planned_file(keyed);
 
     let iroot = work.join("initramfs-root");
     let droot = work.join("disk-root");
@@ -264,13 +280,7 @@ enum Resume {
 /// switch_root) and none of them has changed since. Otherwise `None`, and
 /// why on stderr.
 fn resume_point(p: &Prepared, droot: &Path, keyed: &[Keyed]) -> Result<Option<Resume>> {
-    let done = target::completed(droot)?;
-    let is_done = |stage: &str, step: &Step| done.contains(&(stage.to_string(), step.name.clone()));
-    let ram = p.placed(Place::Ram)?;
-    if !ram
-        .iter()
-        .all(|(st, steps)| steps.iter().all(|s| is_done(st, s)))
-    {
+    if !p.ram_done(droot)? {
         eprintln!(
             "bootstrap: the last run stopped before its disk stage; starting over \
              (steps in the step cache are restored)"
@@ -278,6 +288,7 @@ fn resume_point(p: &Prepared, droot: &Path, keyed: &[Keyed]) -> Result<Option<Re
         return Ok(None);
     }
     step_cache::note_planned(droot)?;
+    let ram = p.placed(Place::Ram)?;
     let in_ram: BTreeSet<String> = ram
         .iter()
         .flat_map(|(st, steps)| steps.iter().map(move |s| format!("{st}/{}", s.name)))
@@ -299,10 +310,12 @@ fn resume_point(p: &Prepared, droot: &Path, keyed: &[Keyed]) -> Result<Option<Re
             stale_disk.join(", ")
         );
     }
-    let next = p
-        .placed(Place::Disk)?
-        .into_iter()
-        .find(|(st, steps)| steps.iter().any(|s| !is_done(st, s)));
+    let done = target::completed(droot)?;
+    let next = p.placed(Place::Disk)?.into_iter().find(|(st, steps)| {
+        steps
+            .iter()
+            .any(|s| !done.contains(&(st.to_string(), s.name.clone())))
+    });
     Ok(Some(match next {
         Some((stage, _)) => Resume::Stage(stage),
         None => Resume::Finished,
@@ -316,6 +329,7 @@ fn resume_point(p: &Prepared, droot: &Path, keyed: &[Keyed]) -> Result<Option<Re
 fn resumed_system(
     p: &Prepared,
     a: &RunArgs,
+    keyed: &[Keyed],
     root: &Path,
     work: &Path,
     droot: &Path,
@@ -323,11 +337,10 @@ fn resumed_system(
 ) -> Result<Built> {
     let gcc_root = p.gcc_seed.as_ref().map(|s| s.root());
     let inputs = p.inputs(gcc_root.as_deref(), work);
-    let keyed = p.keyed()?;
     target::lay(droot, &inputs, &p.placed(Place::Disk)?)?;
     fsutil::write_atomic(
         &in_root(droot, step_cache::PLANNED),
-        step_cache::planned_file(&keyed).as_bytes(),
+        step_cache::planned_file(keyed).as_bytes(),
     )?;
     lay_password(p, a, root, droot)?;
     let image = root.join("disk.img");
@@ -358,10 +371,7 @@ fn resumed_system(
         );
     }
     let iroot = work.join("initramfs-root");
-    fsutil::remove_any(&iroot)?;
-    let at = in_root(&iroot, paths::RUNNER);
-    std::fs::create_dir_all(at.parent().expect("a directory"))?;
-    std::fs::copy(&p.runner, &at).with_context(|| p.runner.display().to_string())?;
+    target::lay_runner_only(&iroot, &p.runner)?;
     if p.kexec_kernel.is_some() || p.built_kernel.is_none() {
         let n = kmod::add_modules(
             &iroot,
@@ -380,8 +390,9 @@ fn resumed_system(
         runner: p.runner.clone(),
         cores: p.cores,
         append: format!(
-            "{} {}",
-            qemu::run_cmdline(stage),
+            "{} {} {}",
+            p.cmdline,
+            protocol::stage_param(stage),
             protocol::resume_param(target::DISK_LABEL)
         ),
     })
@@ -401,7 +412,7 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
         .tempdir()?;
     let p = prepare(g, a, Mode::BareMetal, tmp.path())?;
     marker(&p, a).write(&root)?;
-    let b = fresh_system(&p, a, &root, tmp.path())?;
+    let b = fresh_system(&p, a, &p.keyed()?, &root, tmp.path())?;
     let kernel_name = b
         .kernel
         .file_name()
@@ -557,9 +568,9 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
                 "bootstrap: resuming the run in {} at {stage}, from its disk",
                 root.display()
             );
-            resumed_system(&p, a, &root, &work, &droot, stage)?
+            resumed_system(&p, a, &keyed, &root, &work, &droot, stage)?
         }
-        None => fresh_system(&p, a, &root, &work)?,
+        None => fresh_system(&p, a, &keyed, &root, &work)?,
     };
 
     let accel = match a.vm.accel {
@@ -617,16 +628,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     };
     // Once the RAM stages are on the disk the next run goes on from there;
     // before that it starts over (restoring what the step cache has).
-    let on_disk = copied.is_ok()
-        && target::completed(&results).is_ok_and(|done| {
-            p.placed(Place::Ram).is_ok_and(|ram| {
-                ram.iter().all(|(st, steps)| {
-                    steps
-                        .iter()
-                        .all(|s| done.contains(&(st.to_string(), s.name.clone())))
-                })
-            })
-        });
+    let on_disk = copied.is_ok() && p.ram_done(&results).unwrap_or(false);
     let kernel_arg = match &a.vm.kernel {
         Some(k) => format!(" --kernel {}", k.display()),
         None => String::new(),

@@ -140,6 +140,17 @@ pub fn completed(root: &Path) -> Result<BTreeSet<(String, String)>> {
         .collect())
 }
 
+/// `root` emptied, holding only the runner: an initramfs whose PID 1 does
+/// not run a stage here but hands over to a disk (`boot --kernel`, a
+/// resumed QEMU run).
+pub fn lay_runner_only(root: &Path, runner: &Path) -> Result<()> {
+    fsutil::remove_any(root)?;
+    let at = in_root(root, paths::RUNNER);
+    fs::create_dir_all(at.parent().expect("a file path"))?;
+    fs::copy(runner, &at).with_context(|| runner.display().to_string())?;
+    Ok(())
+}
+
 /// `init -> bootstrap/runner`: the runner is PID 1 of a booted seed.
 pub fn link_init(root: &Path) -> Result<()> {
     std::os::unix::fs::symlink(paths::relative(paths::RUNNER), root.join("init"))
