@@ -48,12 +48,16 @@ fn first(qemu: &Run, chroot: &Run) {
     let (Some(q), Some(c)) = (qemu.first_step_ms, chroot.first_step_ms) else {
         panic!("a timing.json without first_step_ms (written before it was recorded)");
     };
-    println!(
-        "| start to the first sysa step | {:.1} s | {:.1} s | {:.0} |",
-        q as f64 / 1000.0,
-        c as f64 / 1000.0,
-        q as f64 / c.max(1) as f64
-    );
+    // Milliseconds: the chroot starts its first step within one, which
+    // timing.json (whole milliseconds) may record as 0.
+    if c == 0 {
+        println!("| start to the first sysa step | {q} ms | under 1 ms | over {q} |");
+    } else {
+        println!(
+            "| start to the first sysa step | {q} ms | {c} ms | {:.0} |",
+            q as f64 / c as f64
+        );
+    }
 }
 
 fn steps(qemu: &Run, chroot: &Run) {

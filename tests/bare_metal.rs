@@ -9,10 +9,7 @@
 mod common;
 use common::*;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 struct Env {
     kernel: PathBuf,
@@ -133,50 +130,9 @@ fn writes_the_same_boot_image_initramfs_and_disk_image_every_time() {
 /// Boot `boot_img` in QEMU (TCG) with `firmware` (None: SeaBIOS) until the
 /// runner starts the first sysa step; the console so far.
 fn boots_to_the_first_step(boot_img: &Path, firmware: Option<&Path>) -> String {
-    let mut c = Command::new("qemu-system-x86_64");
-    c.args(["-accel", "tcg", "-m", "1024", "-display", "none"])
-        .args(["-serial", "stdio", "-monitor", "none", "-no-reboot"])
-        .arg("-drive")
-        .arg(format!(
-            "file={},format=raw,snapshot=on",
-            boot_img.display()
-        ))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(f) = firmware {
-        c.arg("-bios").arg(f);
-    }
-    let mut child = c.spawn().expect("starting qemu-system-x86_64");
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for l in std::io::BufReader::new(out)
-            .split(b'\n')
-            .map_while(Result::ok)
-        {
-            if tx.send(String::from_utf8_lossy(&l).into_owned()).is_err() {
-                break;
-            }
-        }
+    let (reached, seen) = firmware_boot_until(boot_img, firmware, |l| {
+        l.contains("bootstrap: [sysa 1/") && l.contains("] start ")
     });
-    let deadline = Instant::now() + Duration::from_secs(600);
-    let mut seen = String::new();
-    let reached = loop {
-        match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(l) => {
-                seen.push_str(&l);
-                seen.push('\n');
-                if l.contains("bootstrap: [sysa 1/") && l.contains("] start ") {
-                    break true;
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
-            Err(_) => break false,
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(reached, "no sysa step started; the console:\n{seen}");
     seen
 }
@@ -184,21 +140,9 @@ fn boots_to_the_first_step(boot_img: &Path, firmware: Option<&Path>) -> String {
 #[test]
 fn the_boot_image_starts_sysa_under_bios_and_uefi() {
     let Some(e) = env() else { return };
-    let ovmf = Path::new("/usr/share/ovmf/OVMF.fd");
-    if !ovmf.is_file() {
-        return skip(
-            "bare_metal boot",
-            "no /usr/share/ovmf/OVMF.fd (apt-get install ovmf)",
-        );
-    }
-    if Command::new("qemu-system-x86_64")
-        .arg("--version")
-        .output()
-        .map(|o| !o.status.success())
-        .unwrap_or(true)
-    {
-        return skip("bare_metal boot", "qemu-system-x86_64 is not installed");
-    }
+    let Some(ovmf) = firmware_boot_prerequisites("bare_metal boot") else {
+        return;
+    };
     let t = tempfile::tempdir().unwrap();
     // A small seed: only what the first steps need.
     let proj = project_copy(t.path());

@@ -55,7 +55,7 @@ fn a_chroot_target_is_written_to_an_image_once_and_needs_a_kernel() {
     let c = t.path().join("c");
     chroot_target(&c, false);
     let boot = |extra: &[&str]| {
-        let mut args = vec!["boot", "--target", path_str(&c), "--size", "64M"];
+        let mut args = vec!["boot", "--target", path_str(&c), "--size", "128M"];
         args.extend(extra);
         bootstrap(&args)
     };
@@ -108,4 +108,34 @@ fn a_chroot_target_is_written_to_an_image_once_and_needs_a_kernel() {
         err.contains("the first line (the password) is empty"),
         "{err}"
     );
+    // No grub.cfg yet (the system is not finished): QEMU would start the
+    // disk's kernel itself, and UEFI, which needs the boot loader, is refused.
+    assert!(!err.contains("booting the disk's GRUB"), "{err}");
+    let o = boot(&["--uefi", "--exec", "true"]);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "{out}\n{err}");
+    assert!(
+        err.contains("has no boot loader or no /boot/grub/grub.cfg"),
+        "{err}"
+    );
+
+    // With the finished system's grub.cfg the firmware boots the disk.
+    std::fs::create_dir_all(c.join("boot/grub")).unwrap();
+    std::fs::write(c.join("boot/grub/grub.cfg"), "boot\n").unwrap();
+    std::fs::write(
+        c.join("bootstrap/state/completed"),
+        "sysa kit\nsysc system\nsysc grub\n",
+    )
+    .unwrap();
+    for (extra, firmware) in [(None, "legacy BIOS (SeaBIOS)"), (Some("--uefi"), "UEFI")] {
+        let mut args = vec!["--exec", "true", "--root-password-file", path_str(&empty)];
+        args.extend(extra);
+        let o = boot(&args);
+        let (out, err) = text(&o);
+        assert!(!o.status.success(), "{out}\n{err}");
+        assert!(
+            err.contains(&format!("booting the disk's GRUB from {firmware}")),
+            "{err}"
+        );
+    }
 }

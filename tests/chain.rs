@@ -2,17 +2,20 @@
 //! through the whole chain (tcc-seed → musl → TinyCC → the userland, Linux
 //! built by gcc-seed, sysc's self-hosting rebuild) filling a step cache;
 //! what a user gets in the target works; the finished system boots in QEMU
+//! through the firmware and the disk's GRUB, from BIOS and from UEFI
 //! (`boot --exec`: services, login, DHCP, a clean power-off); `verify`
-//! passes and names a changed byte. Then `run --qemu` whose sysa comes entirely from that cache: the
-//! stock kernel boots the seed, sysa kexecs into the kernel the chroot run
-//! built, and sysb and sysc run on it. (That two runs give the same bytes,
-//! with two host compilers and two job counts, is tests/ddc.rs's.)
+//! passes and names a changed byte. Then `run --qemu` whose sysa comes
+//! entirely from that cache: the stock kernel boots the seed, sysa kexecs
+//! into the kernel the chroot run built, and sysb and sysc run on it.
+//! (That two runs give the same bytes, with two host compilers and two job
+//! counts, is tests/ddc.rs's.)
 //!
 //! Needs root, qemu-system-x86_64, a Debian cloud kernel in /boot,
-//! e2fsprogs, a host C++ compiler and the pinned sources; skipped with a
-//! reason without them, required under CI=true. The first run on a machine
-//! builds gcc-seed (about 20 minutes on two cores) into
-//! ~/.cache/bootstrap/seeds; later runs take it from there.
+//! e2fsprogs, GRUB's images, dosfstools, mtools, OVMF, a host C++ compiler
+//! and the pinned sources; skipped with a reason without them, required
+//! under CI=true. The first run on a machine builds gcc-seed (about 20
+//! minutes on two cores) into ~/.cache/bootstrap/seeds; later runs take it
+//! from there.
 
 mod common;
 use common::*;
@@ -48,6 +51,12 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
     let Some(kernel) = cloud_kernel() else {
         return skip("chain", "no /boot/vmlinuz-*-cloud-amd64");
     };
+    if let Err(e) = bootstrap::image::disk::check_tools() {
+        return skip("chain", &format!("{e:#}"));
+    }
+    if firmware_boot_prerequisites("chain").is_none() {
+        return;
+    }
     let distfiles = match pinned_distfiles() {
         Ok(d) => d,
         Err(e) => return skip("chain", &e),
@@ -179,6 +188,15 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
     let console =
         std::fs::read_to_string(c.join(".bootstrap-host/boot-console.log")).unwrap_or_default();
     assert!(b.status.success(), "{bout}\n{berr}\nconsole:\n{console}");
+    // Through the firmware and the disk's GRUB, as a machine boots it.
+    assert!(
+        berr.contains("booting the disk's GRUB from legacy BIOS"),
+        "{berr}"
+    );
+    assert!(
+        console.contains("bootstrap: starting /boot/vmlinuz (root PARTUUID="),
+        "GRUB did not start the system's kernel:\n{console}"
+    );
     for s in services {
         assert!(
             bout.contains(&format!("run: /var/service/{s}: (pid ")),
@@ -226,6 +244,13 @@ fn the_whole_chain_builds_in_a_chroot_and_qemu_kexecs_into_its_kernel() {
         "the disk is not clean after the power-off: {:?}",
         text(&fsck)
     );
+
+    // From UEFI firmware (OVMF) too.
+    let b = boot(&["--uefi", "--exec", "echo \"release $(uname -r)\""]);
+    let (bout, berr) = text(&b);
+    assert!(b.status.success(), "{bout}\n{berr}");
+    assert!(berr.contains("booting the disk's GRUB from UEFI"), "{berr}");
+    assert!(bout.contains(&format!("release {release}\n")), "{bout}");
 
     // The same disk started by the stock kernel (`boot --kernel`): an
     // initramfs loads its modules and hands the disk to the same init.

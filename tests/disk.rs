@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 use bootstrap::image::disk;
 
 const UUID: &str = "5eed0000-b007-4000-8000-000000000001";
-const SIZE: u64 = 64 << 20;
+const SIZE: u64 = 128 << 20;
 const PART: u64 = 1 << 20;
 
 fn have_tools() -> bool {
@@ -171,12 +171,45 @@ fn builds_are_byte_identical_whatever_the_host_metadata() {
         .unwrap();
     assert!(o.status.success(), "e2fsck: {o:?}");
 
-    // The partition table: disk id from the UUID, one Linux partition.
+    // The partition table: disk id from the UUID, the Linux partition,
+    // then the 64 MiB ESP at the end; GRUB's boot code before them and its
+    // core image after.
+    let esp_first = (SIZE - (64 << 20)) / 512;
     assert_eq!(a0[440..444], [0x00, 0x00, 0xED, 0x5E]);
     assert_eq!(a0[450], 0x83);
     assert_eq!(a0[454..458], 2048u32.to_le_bytes());
-    assert_eq!(a0[458..462], ((SIZE / 512 - 2048) as u32).to_le_bytes());
+    assert_eq!(a0[458..462], ((esp_first - 2048) as u32).to_le_bytes());
+    assert_eq!(a0[466], 0xEF);
+    assert_eq!(a0[470..474], (esp_first as u32).to_le_bytes());
+    assert_eq!(a0[474..478], ((64u32 << 20) / 512).to_le_bytes());
     assert_eq!(a0[510..512], [0x55, 0xAA]);
+    let grub_boot = fs::read("/usr/lib/grub/i386-pc/boot.img").unwrap();
+    assert_eq!(a0[..440], grub_boot[..440], "GRUB's MBR code");
+    // (Its first sector's code; grub-mkimage fills in the block list at
+    // the sector's end.)
+    let diskboot = fs::read("/usr/lib/grub/i386-pc/diskboot.img").unwrap();
+    assert_eq!(
+        a0[512..512 + 256],
+        diskboot[..256],
+        "GRUB's core image from sector 1"
+    );
+    // The ESP: FAT32 labelled BSEFI holding GRUB's EFI image where
+    // firmware looks on a disk without boot entries.
+    let esp = &a0[(esp_first * 512) as usize..];
+    assert_eq!(&esp[0x52..0x5A], b"FAT32   ");
+    assert_eq!(&esp[0x47..0x52], b"BSEFI      ");
+    let o = Command::new("mdir")
+        .env("MTOOLS_SKIP_CHECK", "1")
+        .args(["-b", "-/", "-i"])
+        .arg(format!("{}@@{}", img("a0.img").display(), esp_first * 512))
+        .arg("::/")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "::/EFI/\n::/EFI/BOOT/\n::/EFI/BOOT/BOOTX64.EFI"
+    );
 
     // The superblock: magic, UUID, label.
     let sb = superblock(&img("a0.img"));
@@ -285,12 +318,12 @@ fn content_too_large_names_both_sizes() {
     let t = tempfile::tempdir().unwrap();
     let content = t.path().join("content");
     fs::create_dir(&content).unwrap();
-    fs::write(content.join("big"), noise(10_000_000)).unwrap();
+    fs::write(content.join("big"), noise(20_000_000)).unwrap();
     let out = t.path().join("small.img");
     let e = disk::build_image(
         &content,
         &out,
-        8 << 20,
+        80 << 20,
         "B",
         UUID,
         0,
@@ -298,8 +331,8 @@ fn content_too_large_names_both_sizes() {
     )
     .unwrap_err();
     let msg = format!("{e:#}");
-    assert!(msg.contains("10000000 bytes"), "{msg}");
-    assert!(msg.contains("8388608-byte image"), "{msg}");
+    assert!(msg.contains("20000000 bytes"), "{msg}");
+    assert!(msg.contains("83886080-byte image"), "{msg}");
     assert!(msg.contains("bytes and"), "{msg}");
     assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1, "leftovers");
 }

@@ -5,12 +5,16 @@
 //! on the console as a person would (`guest::login`), runs CMD, prints its
 //! output, powers the machine off and exits with CMD's status.
 //!
-//! The kernel is the disk's own `/boot/vmlinuz` (the one sysa built: ext4,
-//! virtio and the serial console are built in, so no initramfs is needed;
-//! the root is found by the partition's PARTUUID, which the MBR disk
-//! signature fixes), or `--kernel FILE` with a small initramfs: the runner
-//! as /init loads that kernel's modules and, told by `bootstrap.boot=`,
-//! mounts the disk by its label and execs its /sbin/init.
+//! The machine boots the way a computer boots the disk: the firmware
+//! (SeaBIOS, or OVMF with `--uefi`) runs the disk's GRUB, which reads the
+//! finished system's `/boot/grub/grub.cfg` and starts its `/boot/vmlinuz`
+//! (the one sysa built: ext4, virtio and the serial console are built in,
+//! so no initramfs is needed; the root is found by the partition's
+//! PARTUUID, which the MBR disk signature fixes). A disk without a boot
+//! loader or without grub.cfg (made before disks had one) gets its kernel
+//! from QEMU directly. `--kernel FILE` boots another kernel with a small
+//! initramfs: the runner as /init loads that kernel's modules and, told by
+//! `bootstrap.boot=`, mounts the disk by its label and execs its /sbin/init.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -67,6 +71,10 @@ pub struct BootArgs {
     /// from the project's runner/]
     #[arg(long, value_name = "FILE", requires = "kernel")]
     pub runner: Option<PathBuf>,
+    /// Boot the disk from UEFI firmware (OVMF) instead of legacy BIOS
+    /// (SeaBIOS).
+    #[arg(long, conflicts_with = "kernel")]
+    pub uefi: bool,
     /// The disk a chroot target's tree is written to (K, M, G suffixes).
     #[arg(long, default_value = "2G", value_name = "SIZE")]
     pub size: String,
@@ -82,6 +90,26 @@ pub fn root_param() -> String {
 /// What shuts the booted system down cleanly: sysc's system installs a
 /// `poweroff` that asks the init for its last stage and the power-off.
 pub const POWEROFF: &str = "poweroff";
+
+/// Debian's OVMF (package ovmf): UEFI firmware for QEMU.
+pub const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
+
+/// Does `image` boot on its own: GRUB's code in the MBR and the finished
+/// system's grub.cfg on the disk?
+fn boots_itself(image: &Path) -> Result<bool> {
+    let mut mbr = [0u8; 440];
+    std::fs::File::open(image)
+        .and_then(|f| std::os::unix::fs::FileExt::read_exact_at(&f, &mut mbr, 0))
+        .with_context(|| format!("reading {}", image.display()))?;
+    if mbr.iter().all(|b| *b == 0) {
+        return Ok(false);
+    }
+    match disk::read_file(image, "/boot/grub/grub.cfg") {
+        Ok(_) => Ok(true),
+        Err(e) if e.downcast_ref::<disk::NotInImage>().is_some() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
 
 /// The disk's own kernel, `/boot/vmlinuz` (a link to the release), copied
 /// out of `image` into `work`.
@@ -144,6 +172,7 @@ fn disk_of(root: &Path, a: &BootArgs) -> Result<(PathBuf, PathBuf)> {
     );
     let before = std::fs::read_to_string(&stamp).unwrap_or_default();
     if !image.is_file() || before != now {
+        disk::check_tools()?;
         eprintln!(
             "bootstrap: writing the chroot target {} to {} (a {} disk)",
             root.display(),
@@ -197,37 +226,59 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
     let work = target::host_work(&root).join("boot");
     fsutil::remove_any(&work)?;
     std::fs::create_dir_all(&work)?;
-    let (kernel, initrd, append) = match &a.kernel {
-        None => (
-            disk_kernel(&image, &work)?,
-            None,
-            format!(
-                "console=ttyS0 {} rootfstype=ext4 ro panic=-1 loglevel=4",
-                root_param()
-            ),
-        ),
+    let (kernel, initrd): (PathBuf, PathBuf);
+    let how = match &a.kernel {
+        None if boots_itself(&image)? => {
+            let firmware = if a.uefi {
+                if !Path::new(OVMF).is_file() {
+                    bail!("{OVMF} is missing: install ovmf (apt-get install ovmf) for --uefi");
+                }
+                eprintln!("bootstrap: booting the disk's GRUB from UEFI firmware (OVMF)");
+                Some(Path::new(OVMF))
+            } else {
+                eprintln!("bootstrap: booting the disk's GRUB from legacy BIOS (SeaBIOS)");
+                None
+            };
+            qemu::Boot::Firmware(firmware)
+        }
+        None => {
+            if a.uefi {
+                bail!(
+                    "{} has no boot loader or no /boot/grub/grub.cfg (made before disks had \
+                     them, or its system is not finished): boot it without --uefi",
+                    image.display()
+                );
+            }
+            kernel = disk_kernel(&image, &work)?;
+            qemu::Boot::Kernel {
+                kernel: &kernel,
+                initrd: None,
+                append: format!(
+                    "console=ttyS0 {} rootfstype=ext4 ro panic=-1 loglevel=4",
+                    root_param()
+                ),
+            }
+        }
         Some(k) => {
-            let initrd = boot_initramfs(g, a, k, &work)?;
-            (
-                k.clone(),
-                Some(initrd),
-                format!(
+            initrd = boot_initramfs(g, a, k, &work)?;
+            qemu::Boot::Kernel {
+                kernel: k,
+                initrd: Some(&initrd),
+                append: format!(
                     "{} {}",
                     qemu::CMDLINE,
                     protocol::boot_param(target::DISK_LABEL)
                 ),
-            )
+            }
         }
     };
     let vm = |console| qemu::Vm {
         qemu: qemu::QEMU,
-        kernel: &kernel,
-        initrd: initrd.as_deref(),
+        boot: how.clone(),
         disk: Some(&image),
         memory_mib: a.memory,
         cores: 2,
         accel: a.accel,
-        append: append.clone(),
         net: true,
         console,
     };

@@ -120,6 +120,8 @@ fn prepare(g: &Global, a: &RunArgs, mode: Mode, work: &Path) -> Result<Prepared>
         .manifest
         .values(Some(mode.as_str()), &config.options);
     let size = disk::parse_size(&a.vm.target_size)?;
+    // Before the long part: the disk image's tools (e2fsprogs, GRUB, FAT).
+    disk::check_tools()?;
     let distfiles = sources_or_fail(&config, &a.src, &project.distfiles(&values))?;
     let (seed_dir, seed_id) = seed::cached(&project, &distfiles, &a.seed.seed_cc, work)?;
     let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
@@ -462,7 +464,8 @@ fn bare_metal_readme(kernel_name: &str, cmdline: &str) -> String {
          \x20 (GRUB loads the kernel and the seed below with the command line below)\n\
          - {kernel_name}: the kernel that boots sysa (and, kexec'd, sysb)\n\
          - initramfs.cpio.gz: the sysa seed (runner, tcc-seed, sources, plan, disk drivers)\n\
-         - disk.img: the target disk, an MBR and one ext4 partition labelled {label}\n\n\
+         - disk.img: the target disk: an ext4 partition labelled {label}, an EFI system\n\
+         \x20 partition and GRUB, which boots the finished system from this disk on its own\n\n\
          1. Write disk.img to the disk that is to receive the system (all data on it is lost):\n\
          \x20  bootstrap write disk.img /dev/DISK   (--force: an internal disk is not removable)\n\
          2. Write boot.img to a USB stick and boot the machine from it:\n\
@@ -475,6 +478,8 @@ fn bare_metal_readme(kernel_name: &str, cmdline: &str) -> String {
          \x20  name), moves onto it and runs sysc. The last console line is `bootstrap: done` or\n\
          \x20  `bootstrap: FAILED at <step> (log: <path>)`; logs and records stay on the disk\n\
          \x20  under /bootstrap. The machine powers off at the end.\n\
+         4. Remove the USB stick and start the machine: the firmware (BIOS or UEFI) boots the\n\
+         \x20  finished system from the disk, with the kernel sysa built.\n\
          No root password is set (these files are rebuilt byte for byte): before booting the\n\
          finished disk, set one, e.g. with `passwd` in a chroot of it.\n",
         label = target::DISK_LABEL,
@@ -580,13 +585,15 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     interrupt::install_handler()?;
     let vm = qemu::Vm {
         qemu: qemu::QEMU,
-        kernel: &b.kernel,
-        initrd: Some(&b.initrd),
+        boot: qemu::Boot::Kernel {
+            kernel: &b.kernel,
+            initrd: Some(&b.initrd),
+            append: b.append.clone(),
+        },
         disk: Some(&b.image),
         memory_mib: a.vm.memory,
         cores: b.cores,
         accel,
-        append: b.append.clone(),
         net: false,
         console: qemu::Console::Stdio,
     };

@@ -55,16 +55,28 @@ pub enum Console {
     Interactive,
 }
 
+/// What the machine starts.
+#[derive(Debug, Clone)]
+pub enum Boot<'a> {
+    /// QEMU loads the kernel (and initramfs) itself.
+    Kernel {
+        kernel: &'a Path,
+        initrd: Option<&'a Path>,
+        /// The kernel command line (`run_cmdline` for the runner's stages).
+        append: String,
+    },
+    /// The firmware boots the disk's own boot loader: QEMU's SeaBIOS, or
+    /// the given firmware image (OVMF for UEFI).
+    Firmware(Option<&'a Path>),
+}
+
 pub struct Vm<'a> {
     pub qemu: &'a str,
-    pub kernel: &'a Path,
-    pub initrd: Option<&'a Path>,
+    pub boot: Boot<'a>,
     pub disk: Option<&'a Path>,
     pub memory_mib: u32,
     pub cores: u32,
     pub accel: Accel,
-    /// The kernel command line (`run_cmdline` for the runner's stages).
-    pub append: String,
     /// QEMU's user network on a virtio NIC (the finished system's DHCP).
     pub net: bool,
     pub console: Console,
@@ -97,11 +109,24 @@ impl Vm<'_> {
             Console::Stdio => c.args(["-monitor", "none", "-serial", "stdio"]),
             Console::Interactive => c.args(["-serial", "mon:stdio"]),
         };
-        c.arg("-no-reboot").arg("-kernel").arg(self.kernel);
-        if let Some(i) = self.initrd {
-            c.arg("-initrd").arg(i);
+        c.arg("-no-reboot");
+        match &self.boot {
+            Boot::Kernel {
+                kernel,
+                initrd,
+                append,
+            } => {
+                c.arg("-kernel").arg(kernel);
+                if let Some(i) = initrd {
+                    c.arg("-initrd").arg(i);
+                }
+                c.args(["-append", append]);
+            }
+            Boot::Firmware(Some(f)) => {
+                c.arg("-bios").arg(f);
+            }
+            Boot::Firmware(None) => {}
         }
-        c.args(["-append", &self.append]);
         if let Some(d) = self.disk {
             c.arg("-drive")
                 .arg(format!("file={},format=raw,if=virtio", d.display()));
@@ -190,13 +215,15 @@ pub fn kvm_works(qemu: &str, kernel: &Path, runner: &Path, work: &Path) -> Resul
     )?;
     let vm = Vm {
         qemu,
-        kernel,
-        initrd: Some(&initrd),
+        boot: Boot::Kernel {
+            kernel,
+            initrd: Some(&initrd),
+            append: run_cmdline("probe"),
+        },
         disk: None,
         memory_mib: 512,
         cores: 1,
         accel: Accel::Kvm,
-        append: run_cmdline("probe"),
         net: false,
         console: Console::Stdio,
     };
@@ -234,13 +261,15 @@ mod tests {
     fn command_line() {
         let vm = Vm {
             qemu: "qemu-system-x86_64",
-            kernel: Path::new("/k"),
-            initrd: Some(Path::new("/i")),
+            boot: Boot::Kernel {
+                kernel: Path::new("/k"),
+                initrd: Some(Path::new("/i")),
+                append: run_cmdline("sysa"),
+            },
             disk: Some(Path::new("/t/disk.img")),
             memory_mib: 2048,
             cores: 2,
             accel: Accel::Tcg,
-            append: run_cmdline("sysa"),
             net: false,
             console: Console::Stdio,
         };
@@ -264,19 +293,24 @@ mod tests {
         );
         assert!(!s.contains("-nic"), "no network for the bootstrap: {s}");
         // `boot`: no initramfs, a network, the monitor on the terminal.
+        let args = |vm: &Vm| {
+            vm.command()
+                .get_args()
+                .map(|a| a.to_string_lossy().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let k = Vm {
-            initrd: None,
+            boot: Boot::Kernel {
+                kernel: Path::new("/k"),
+                initrd: None,
+                append: "root=x".into(),
+            },
             net: true,
             console: Console::Interactive,
-            append: "root=x".into(),
             ..vm
         };
-        let s = k
-            .command()
-            .get_args()
-            .map(|a| a.to_string_lossy().to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let s = args(&k);
         assert!(
             !s.contains("-initrd") && !s.contains("-monitor none"),
             "{s}"
@@ -286,5 +320,21 @@ mod tests {
             "{s}"
         );
         assert!(s.ends_with("-nic user,model=virtio-net-pci"), "{s}");
+        // Through the firmware: no kernel, OVMF when given.
+        let f = Vm {
+            boot: Boot::Firmware(None),
+            ..k
+        };
+        let s = args(&f);
+        assert!(!s.contains("-kernel") && !s.contains("-bios"), "{s}");
+        let u = Vm {
+            boot: Boot::Firmware(Some(Path::new("/ovmf.fd"))),
+            ..f
+        };
+        assert!(
+            args(&u).contains("-no-reboot -bios /ovmf.fd -drive"),
+            "{}",
+            args(&u)
+        );
     }
 }

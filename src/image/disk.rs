@@ -1,5 +1,11 @@
-//! Deterministic raw disk images for `run --qemu`, built and read back
-//! without root: an MBR with one Linux partition at 1 MiB holding ext4.
+//! Deterministic raw disk images for `run --qemu` and bare metal, built and
+//! read back without root: an MBR with a Linux partition at 1 MiB holding
+//! ext4 and, at the end of the disk, an EFI system partition; GRUB's BIOS
+//! boot code in the MBR and its core image in the gap before the first
+//! partition, its EFI image on the ESP. Both GRUBs find the ext4 by its
+//! label and read `/boot/grub/grub.cfg` there, which the finished system
+//! installs (sysc's `system`): once the run is done, the disk boots on its
+//! own, from legacy BIOS or UEFI. Until then GRUB stops at its prompt.
 //!
 //! Two builds from the same content are byte-identical whatever the host
 //! files' owners, modes (beyond the executable bit), times and extended
@@ -18,8 +24,9 @@
 //!   `mtime` with `debugfs sif`. The superblock times stay `max(mtime, 1)`.
 //!   `SOURCE_DATE_EPOCH` is ignored by 1.47.0.
 //! - Modes are reduced to 0755/0644 as in the initramfs; owners are 0:0.
-//! - The MBR is our own 512 bytes, written after the filesystem so no tool
-//!   sees or touches it.
+//! - The MBR is our own 512 bytes (with GRUB's boot code), written after the
+//!   filesystems so no tool sees or touches it. The ESP is made like the
+//!   bare-metal boot image's FAT (`fat`: `--invariant`, fixed id and times).
 //!
 //! Reading uses `debugfs` on `IMAGE?offset=1048576` (no loop device). A guest
 //! that powered off without unmounting leaves committed metadata in the
@@ -35,6 +42,8 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::image::fat;
+use crate::image::grub::{self, Platform};
 use crate::util::{cmd, fsutil};
 
 /// Where the partition starts: 1 MiB, the usual alignment.
@@ -43,6 +52,27 @@ const SECTOR: u64 = 512;
 const BLOCK_SIZE: u64 = 4096;
 const FIRST_LBA: u32 = (PARTITION_OFFSET / SECTOR) as u32;
 const LINUX_PARTITION: u8 = 0x83;
+const EFI_SYSTEM_PARTITION: u8 = 0xEF;
+/// The ESP: FAT32 (what the UEFI specification asks of a fixed disk's ESP),
+/// at its smallest comfortable size; it holds only GRUB's EFI image.
+const ESP_BYTES: u64 = 64 << 20;
+const ESP_LABEL: &str = "BSEFI";
+/// GRUB's modules on the finished disk: find the ext4 by label, read it,
+/// boot Linux, give grub.cfg the partition's id (`probe`), `test` and
+/// `echo`, and talk on the serial port as well as the screen.
+const GRUB_COMMON: [&str; 11] = [
+    "part_msdos",
+    "ext2",
+    "search",
+    "search_label",
+    "probe",
+    "test",
+    "echo",
+    "normal",
+    "linux",
+    "serial",
+    "terminal",
+];
 
 /// ext4 superblock: `s_feature_incompat` bits we look at.
 const INCOMPAT_RECOVER: u32 = 0x4;
@@ -70,20 +100,23 @@ const MKE2FS_CONF: &str = "\
 /// root (2), resize (7), journal (8), lost+found (11).
 const RESERVED_INODES: [u32; 5] = [1, 2, 7, 8, 11];
 
-/// Fail early, naming the package, if the e2fsprogs tools are missing.
+/// Fail early, naming the package, if e2fsprogs, GRUB's images, dosfstools
+/// or mtools are missing.
 pub fn check_tools() -> Result<()> {
     for t in ["mke2fs", "debugfs", "e2fsck"] {
         find_tool(t)?;
     }
-    Ok(())
+    grub::check_tools()?;
+    fat::check_tools()
 }
 
 /// Build the raw image `out` (replaced atomically) of `size_bytes`: an MBR
 /// whose disk signature is the first 8 hex digits of `uuid` (so the kernel
-/// finds the root as `PARTUUID=<those digits>-01`), one Linux partition from
-/// 1 MiB to the end, ext4 in it with `label` and `uuid`, holding a copy of
+/// finds the root as `PARTUUID=<those digits>-01`), a Linux partition from
+/// 1 MiB to the ESP, ext4 in it with `label` and `uuid`, holding a copy of
 /// the tree `content` (directories, regular files, symlinks; owners 0:0,
-/// every time `mtime`, modes as `modes` says).
+/// every time `mtime`, modes as `modes` says), and GRUB set to boot what
+/// the tree's `/boot/grub/grub.cfg` says.
 pub fn build_image(
     content: &Path,
     out: &Path,
@@ -97,7 +130,8 @@ pub fn build_image(
     if label.len() > 16 {
         bail!("filesystem label {label:?} is longer than ext4's 16 bytes");
     }
-    let (part_sectors, fs_blocks) = layout(size_bytes)?;
+    let l = layout(size_bytes)?;
+    let fs_blocks = u64::from(l.linux_sectors) * SECTOR / BLOCK_SIZE;
     let mke2fs = find_tool("mke2fs")?;
     let debugfs = find_tool("debugfs")?;
     let content = content
@@ -173,8 +207,11 @@ pub fn build_image(
             bail!("debugfs failed filling the image: {}", errors.join("; "));
         }
 
-        let mbr = mbr(disk_signature(&uuid_bytes), FIRST_LBA, part_sectors);
+        let core = install_grub(&tmp, &l, label, &uuid_bytes, work.path())?;
+        let mut mbr = mbr(disk_signature(&uuid_bytes), &l);
+        mbr[..grub::BOOT_CODE_LEN].copy_from_slice(&grub::bios_boot_code()?);
         f.write_all_at(&mbr, 0)?;
+        f.write_all_at(&core, SECTOR)?;
         f.sync_all()?;
         fs::rename(&tmp, out)
             .with_context(|| format!("renaming {} to {}", tmp.display(), out.display()))?;
@@ -274,19 +311,100 @@ pub fn extract_dir(image: &Path, dir_in_fs: &str, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// First LBA 2048, length in sectors; the partition's block count for mke2fs.
-fn layout(size_bytes: u64) -> Result<(u32, u64)> {
+/// Where the partitions are, in sectors.
+#[derive(Debug, PartialEq, Eq)]
+struct Layout {
+    /// The Linux partition starts at FIRST_LBA.
+    linux_sectors: u32,
+    /// The ESP: 1 MiB aligned, at the end of the disk.
+    esp_first: u32,
+    esp_sectors: u32,
+}
+
+fn layout(size_bytes: u64) -> Result<Layout> {
     if size_bytes % SECTOR != 0 {
         bail!("disk size {size_bytes} is not a multiple of {SECTOR} bytes");
     }
-    if size_bytes <= PARTITION_OFFSET + 16 * BLOCK_SIZE {
-        bail!("disk size {size_bytes} is too small for a partition at {PARTITION_OFFSET}");
+    let esp_sectors = ESP_BYTES / SECTOR;
+    let align = PARTITION_OFFSET / SECTOR;
+    let total = size_bytes / SECTOR;
+    let Some(esp_first) = total.checked_sub(esp_sectors).map(|s| s / align * align) else {
+        bail!("disk size {size_bytes} is too small for the {ESP_BYTES}-byte EFI system partition");
+    };
+    if esp_first * SECTOR <= PARTITION_OFFSET + 16 * BLOCK_SIZE {
+        bail!(
+            "disk size {size_bytes} is too small for a partition at {PARTITION_OFFSET} \
+             and the {ESP_BYTES}-byte EFI system partition"
+        );
     }
-    let sectors = size_bytes / SECTOR - u64::from(FIRST_LBA);
-    let Ok(sectors32) = u32::try_from(sectors) else {
+    let (Ok(esp_first), Ok(esp_sectors)) = (u32::try_from(esp_first), u32::try_from(esp_sectors))
+    else {
         bail!("disk size {size_bytes} is beyond what an MBR partition can describe (2 TiB)");
     };
-    Ok((sectors32, sectors * SECTOR / BLOCK_SIZE))
+    Ok(Layout {
+        linux_sectors: esp_first - FIRST_LBA,
+        esp_first,
+        esp_sectors,
+    })
+}
+
+/// What GRUB runs first, from either firmware: its messages on the first
+/// serial port too (a machine without one only says so), find the
+/// filesystem by its label, then read that filesystem's
+/// `/boot/grub/grub.cfg`.
+fn grub_embedded(label: &str) -> String {
+    format!(
+        "serial --unit=0 --speed=115200\n\
+         terminal_input --append serial\n\
+         terminal_output --append serial\n\
+         search --no-floppy --label {label} --set root\n\
+         set prefix=($root)/boot/grub\n"
+    )
+}
+
+/// Format the ESP of the image `image` and put GRUB's EFI image on it;
+/// return GRUB's BIOS core image (for the sectors after the MBR).
+fn install_grub(
+    image: &Path,
+    l: &Layout,
+    label: &str,
+    uuid: &[u8; 16],
+    work: &Path,
+) -> Result<Vec<u8>> {
+    let embedded = grub_embedded(label);
+    let core = work.join("core.img");
+    let mut bios = GRUB_COMMON.to_vec();
+    bios.push("biosdisk");
+    grub::Image {
+        platform: Platform::Bios,
+        modules: &bios,
+        prefix: "/boot/grub",
+        embedded: Some(&embedded),
+    }
+    .make(&core, work)?;
+    grub::check_core_fits(&core, FIRST_LBA)?;
+    let efi = work.join("BOOTX64.EFI");
+    let mut uefi = GRUB_COMMON.to_vec();
+    uefi.push("efi_gop");
+    grub::Image {
+        platform: Platform::Efi,
+        modules: &uefi,
+        prefix: "/boot/grub",
+        embedded: Some(&embedded),
+    }
+    .make(&efi, work)?;
+    let esp = fat::Partition {
+        image,
+        first_lba: l.esp_first,
+        bytes: u64::from(l.esp_sectors) * SECTOR,
+    };
+    // The volume id: the UUID's last four bytes (the first four are the
+    // disk signature).
+    let id = u32::from_be_bytes([uuid[12], uuid[13], uuid[14], uuid[15]]);
+    esp.format(ESP_LABEL, id, work)?;
+    // The path firmware boots when no boot entry names another.
+    esp.copy_in(&[(efi.as_path(), "/EFI/BOOT/BOOTX64.EFI")], work)?;
+    Ok(fs::read(&core)?)
 }
 
 /// The MBR disk signature: the UUID's first four bytes, read big-endian so
@@ -295,33 +413,55 @@ fn disk_signature(uuid: &[u8; 16]) -> u32 {
     u32::from_be_bytes([uuid[0], uuid[1], uuid[2], uuid[3]])
 }
 
-/// A DOS partition table with one Linux partition and no boot code (QEMU
-/// starts the kernel with `-kernel`, nothing boots from this disk).
-fn mbr(disk_id: u32, first_lba: u32, sectors: u32) -> [u8; 512] {
-    partition_table(disk_id, first_lba, sectors, LINUX_PARTITION, false)
+/// The disk's partition table (no boot code yet): the Linux partition,
+/// active (some BIOSes boot only a disk with an active partition), then
+/// the ESP.
+fn mbr(disk_id: u32, l: &Layout) -> [u8; 512] {
+    partition_table(
+        disk_id,
+        &[
+            PartitionEntry {
+                first_lba: FIRST_LBA,
+                sectors: l.linux_sectors,
+                kind: LINUX_PARTITION,
+                active: true,
+            },
+            PartitionEntry {
+                first_lba: l.esp_first,
+                sectors: l.esp_sectors,
+                kind: EFI_SYSTEM_PARTITION,
+                active: false,
+            },
+        ],
+    )
 }
 
-/// A DOS partition table (no boot code) with one partition of type `kind`,
-/// marked active if `active`.
-pub fn partition_table(
-    disk_id: u32,
-    first_lba: u32,
-    sectors: u32,
-    kind: u8,
-    active: bool,
-) -> [u8; 512] {
-    // LBA-only entry: CHS "beyond 1024 cylinders" for both ends, as
+/// One primary partition of a DOS partition table.
+pub struct PartitionEntry {
+    pub first_lba: u32,
+    pub sectors: u32,
+    /// The partition type (0x83 Linux, 0xEF EFI system, 0x0C FAT32 LBA).
+    pub kind: u8,
+    pub active: bool,
+}
+
+/// A DOS partition table (no boot code) with up to four primary partitions.
+pub fn partition_table(disk_id: u32, entries: &[PartitionEntry]) -> [u8; 512] {
+    // LBA-only entries: CHS "beyond 1024 cylinders" for both ends, as
     // partitioning tools write when CHS cannot express the address.
     const CHS_MAX: [u8; 3] = [0xFE, 0xFF, 0xFF];
+    assert!(entries.len() <= 4, "an MBR has four primary partitions");
     let mut m = [0u8; 512];
     m[440..444].copy_from_slice(&disk_id.to_le_bytes());
-    let e = &mut m[446..462];
-    e[0] = if active { 0x80 } else { 0x00 };
-    e[1..4].copy_from_slice(&CHS_MAX);
-    e[4] = kind;
-    e[5..8].copy_from_slice(&CHS_MAX);
-    e[8..12].copy_from_slice(&first_lba.to_le_bytes());
-    e[12..16].copy_from_slice(&sectors.to_le_bytes());
+    for (i, p) in entries.iter().enumerate() {
+        let e = &mut m[446 + 16 * i..462 + 16 * i];
+        e[0] = if p.active { 0x80 } else { 0x00 };
+        e[1..4].copy_from_slice(&CHS_MAX);
+        e[4] = p.kind;
+        e[5..8].copy_from_slice(&CHS_MAX);
+        e[8..12].copy_from_slice(&p.first_lba.to_le_bytes());
+        e[12..16].copy_from_slice(&p.sectors.to_le_bytes());
+    }
     m[510] = 0x55;
     m[511] = 0xAA;
     m
@@ -722,16 +862,21 @@ mod tests {
     const UUID: &str = "5eed0000-b007-4000-8000-000000000001";
 
     #[test]
-    fn mbr_has_one_linux_partition_at_1mib() {
-        let (sectors, blocks) = layout(64 << 20).unwrap();
-        assert_eq!(sectors, (64 << 11) - 2048);
-        assert_eq!(blocks, u64::from(sectors) / 8);
-        let m = mbr(
-            disk_signature(&parse_uuid(UUID).unwrap()),
-            FIRST_LBA,
-            sectors,
+    fn mbr_has_the_linux_partition_at_1mib_and_the_esp_at_the_end() {
+        let l = layout(256 << 20).unwrap();
+        assert_eq!(
+            l.esp_first,
+            192 << 11,
+            "1 MiB aligned, 64 MiB before the end"
         );
-        assert!(m[..440].iter().all(|b| *b == 0), "no boot code");
+        assert_eq!(l.esp_sectors, 64 << 11);
+        let sectors = l.linux_sectors;
+        assert_eq!(sectors, (192 << 11) - 2048);
+        // A size that is not whole MiB: the ESP still starts on a MiB.
+        let odd = layout((256 << 20) + 3 * 512).unwrap();
+        assert_eq!(odd, l);
+        let m = mbr(disk_signature(&parse_uuid(UUID).unwrap()), &l);
+        assert!(m[..440].iter().all(|b| *b == 0), "no boot code yet");
         assert_eq!(
             m[440..444],
             [0x00, 0x00, 0xED, 0x5E],
@@ -739,13 +884,18 @@ mod tests {
         );
         assert_eq!(m[444..446], [0, 0]);
         let e = &m[446..462];
-        assert_eq!(e[0], 0x00, "status");
+        assert_eq!(e[0], 0x80, "status: active");
         assert_eq!(e[1..4], [0xFE, 0xFF, 0xFF], "CHS first");
         assert_eq!(e[4], 0x83, "type");
         assert_eq!(e[5..8], [0xFE, 0xFF, 0xFF], "CHS last");
         assert_eq!(e[8..12], 2048u32.to_le_bytes(), "first LBA");
         assert_eq!(e[12..16], sectors.to_le_bytes(), "sectors");
-        assert!(m[462..510].iter().all(|b| *b == 0), "other entries empty");
+        let esp = &m[462..478];
+        assert_eq!(esp[0], 0x00, "ESP not active");
+        assert_eq!(esp[4], 0xEF, "ESP type");
+        assert_eq!(esp[8..12], (192u32 << 11).to_le_bytes());
+        assert_eq!(esp[12..16], (64u32 << 11).to_le_bytes());
+        assert!(m[478..510].iter().all(|b| *b == 0), "other entries empty");
         assert_eq!(m[510..], [0x55, 0xAA]);
     }
 
@@ -771,6 +921,7 @@ mod tests {
         }
         assert!(layout((64 << 20) + 1).is_err(), "not whole sectors");
         assert!(layout(1 << 20).is_err(), "no room for the partition");
+        assert!(layout(65 << 20).is_err(), "no room beside the ESP");
         assert!(layout(3 << 40).is_err(), "beyond the MBR's 32-bit sectors");
     }
 

@@ -11,6 +11,7 @@ for f in etc/passwd etc/group etc/hostname etc/hosts etc/fstab etc/profile \
   etc/shells etc/inittab; do
   install -D -m 644 "$f" "$d/$f"
 done
+install -D -m 644 boot/grub/grub.cfg "$d/boot/grub/grub.cfg"
 for f in etc/rc/1 etc/rc/2 etc/rc/3 usr/share/udhcpc/default.script; do
   install -D -m 755 "$f" "$d/$f"
 done

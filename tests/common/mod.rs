@@ -576,3 +576,74 @@ pub fn sbin(name: &str) -> Option<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
+
+/// What `firmware_boot_until` needs: QEMU and OVMF, whose path it returns;
+/// else the test is skipped (a failure under CI) with the reason.
+pub fn firmware_boot_prerequisites(test: &str) -> Option<&'static Path> {
+    let ovmf = Path::new("/usr/share/ovmf/OVMF.fd");
+    if !ovmf.is_file() {
+        skip(test, "no /usr/share/ovmf/OVMF.fd (apt-get install ovmf)");
+        return None;
+    }
+    let qemu = Command::new("qemu-system-x86_64").arg("--version").output();
+    if !qemu.is_ok_and(|o| o.status.success()) {
+        skip(test, "qemu-system-x86_64 is not installed");
+        return None;
+    }
+    Some(ovmf)
+}
+
+/// Boot the disk image `image` (a throwaway snapshot: the file is not
+/// changed) in QEMU under TCG from `firmware` (None: SeaBIOS, else e.g.
+/// OVMF) until a console line satisfies `done`, for at most 10 minutes;
+/// whether one did, and the console so far.
+pub fn firmware_boot_until(
+    image: &Path,
+    firmware: Option<&Path>,
+    done: impl Fn(&str) -> bool,
+) -> (bool, String) {
+    use std::process::Stdio;
+    use std::time::Instant;
+    let mut c = Command::new("qemu-system-x86_64");
+    c.args(["-accel", "tcg", "-m", "1024", "-display", "none"])
+        .args(["-serial", "stdio", "-monitor", "none", "-no-reboot"])
+        .arg("-drive")
+        .arg(format!("file={},format=raw,snapshot=on", image.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(f) = firmware {
+        c.arg("-bios").arg(f);
+    }
+    let mut child = c.spawn().expect("starting qemu-system-x86_64");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out)
+            .split(b'\n')
+            .map_while(Result::ok)
+        {
+            if tx.send(String::from_utf8_lossy(&l).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut seen = String::new();
+    let reached = loop {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(l) => {
+                seen.push_str(&l);
+                seen.push('\n');
+                if done(&l) {
+                    break true;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
+            Err(_) => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    (reached, seen)
+}
