@@ -44,8 +44,8 @@ fn env() -> Option<Env> {
     })
 }
 
-fn bare_metal(e: &Env, proj: &Path, out: &Path, console: &str) {
-    let o = bootstrap(&[
+fn bare_metal(e: &Env, proj: &Path, out: &Path, console: &str, extra: &[&str]) {
+    let mut args = vec![
         "-C",
         path_str(proj),
         "run",
@@ -63,7 +63,9 @@ fn bare_metal(e: &Env, proj: &Path, out: &Path, console: &str) {
         "--offline",
         "--runner",
         path_str(&e.runner),
-    ]);
+    ];
+    args.extend(extra);
+    let o = bootstrap(&args);
     assert!(o.status.success(), "{:?}", text(&o));
 }
 
@@ -75,8 +77,17 @@ fn writes_the_same_boot_image_initramfs_and_disk_image_every_time() {
     // Without the kernel step: gcc-seed and Linux are tests/chain.rs's.
     let proj = without_kernel(t.path());
     let outs: Vec<PathBuf> = ["a", "b"].iter().map(|n| t.path().join(n)).collect();
+    // A root password too: hashed reproducibly, so still the same bytes.
+    let pw = t.path().join("pw");
+    std::fs::write(&pw, "metal pass\n").unwrap();
     for out in &outs {
-        bare_metal(&e, &proj, out, "tty0");
+        bare_metal(
+            &e,
+            &proj,
+            out,
+            "tty0",
+            &["--root-password-file", path_str(&pw)],
+        );
     }
     for f in ["boot.img", "initramfs.cpio.gz", "disk.img"] {
         let (a, b) = (
@@ -94,9 +105,21 @@ fn writes_the_same_boot_image_initramfs_and_disk_image_every_time() {
     assert!(
         readme.contains("console=ttyS0,115200 console=tty0 ")
             && readme.contains("bootstrap.stage=sysa")
-            && readme.contains("labelled BOOTSTRAP"),
+            && readme.contains("labelled BOOTSTRAP")
+            && readme.contains("root logs in with the password of --root-password-file"),
         "{readme}"
     );
+    let shadow =
+        bootstrap::image::disk::read_file(&outs[0].join("disk.img"), "/etc/shadow").unwrap();
+    let shadow = String::from_utf8(shadow).unwrap();
+    let hash = shadow
+        .strip_prefix("root:")
+        .and_then(|r| r.split(':').next())
+        .unwrap_or_else(|| panic!("{shadow}"));
+    use sha_crypt::PasswordVerifier;
+    sha_crypt::ShaCrypt::default()
+        .verify_password(b"metal pass", hash)
+        .unwrap_or_else(|e| panic!("{e}: {shadow}"));
 
     // The seed on it is the bare-metal plan: sysa ends with the kexec.
     let raw = t.path().join("i.cpio");
@@ -149,7 +172,7 @@ fn the_boot_image_starts_sysa_under_bios_and_uefi() {
     keep_steps(&proj, "sysa", &["kit"]);
     keep_steps(&proj, "sysc", &["check-system"]);
     let out = t.path().join("out");
-    bare_metal(&e, &proj, &out, "ttyS0");
+    bare_metal(&e, &proj, &out, "ttyS0", &[]);
     let boot = out.join("boot.img");
     for (firmware, name) in [(None, "SeaBIOS"), (Some(ovmf), "OVMF")] {
         let seen = boots_to_the_first_step(&boot, firmware);

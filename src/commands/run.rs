@@ -61,7 +61,8 @@ pub struct RunArgs {
     pub silence_timeout: u64,
     /// The finished system's root password, from the first line of FILE
     /// [default: the one kept in the target, else a new one, printed once
-    /// and kept there (mode 0600)]
+    /// and kept there (mode 0600); --bare-metal: none, as its published
+    /// files are rebuilt byte for byte]
     #[arg(long, value_name = "FILE")]
     pub root_password_file: Option<PathBuf>,
     #[command(flatten)]

@@ -229,9 +229,14 @@ fn fresh_system(
     target::lay(&droot, &inputs, &on_disk)?;
     fsutil::write_atomic(&in_root(&droot, step_cache::PLANNED), planned.as_bytes())?;
     // The password is kept beside disk.img, where `boot --exec` finds it.
-    // Not for bare metal: those two files are published and rebuilt
-    // byte for byte, which a secret (or its freshly salted hash) would end.
-    let private: &[&str] = match p.mode == Mode::Qemu && lay_password(p, a, root, &droot)? {
+    // Bare metal's two files are published and rebuilt byte for byte: no
+    // generated password (nobody would see it) and no random salt; only a
+    // --root-password-file's password, hashed reproducibly.
+    let laid = match p.mode {
+        Mode::BareMetal => lay_bare_metal_password(p, a, &droot)?,
+        _ => lay_password(p, a, root, &droot)?,
+    };
+    let private: &[&str] = match laid {
         true => &["/etc/shadow"],
         false => &[],
     };
@@ -267,6 +272,18 @@ fn lay_password(p: &Prepared, a: &RunArgs, root: &Path, droot: &Path) -> Result<
         &root.join(shadow::PASSWORD_FILE),
         droot,
     )
+}
+
+fn lay_bare_metal_password(p: &Prepared, a: &RunArgs, droot: &Path) -> Result<bool> {
+    let Some(file) = &a.root_password_file else {
+        return Ok(false);
+    };
+    if !p.project.sets_root_password(&p.values) {
+        return Ok(false);
+    }
+    let pw = shadow::read_password(file)
+        .with_context(|| format!("the root password ({})", file.display()))?;
+    shadow::lay_reproducible(droot, &pw, target::DISK_UUID)
 }
 
 /// Where a QEMU run whose disk is kept goes on.
@@ -433,7 +450,7 @@ pub fn bare_metal(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     )?;
     std::fs::write(
         root.join("README.txt"),
-        bare_metal_readme(&kernel_name, &b.append),
+        bare_metal_readme(&kernel_name, &b.append, a.root_password_file.is_some()),
     )?;
     for f in [&boot, &b.initrd, &b.image] {
         println!("{}  {}", fsutil::sha256_file(f)?, f.display());
@@ -457,7 +474,15 @@ fn bare_metal_cmdline(console: &str) -> String {
 }
 
 /// How to boot what `--bare-metal` wrote.
-fn bare_metal_readme(kernel_name: &str, cmdline: &str) -> String {
+fn bare_metal_readme(kernel_name: &str, cmdline: &str, password: bool) -> String {
+    let password = match password {
+        true => "root logs in with the password of --root-password-file.\n",
+        false => {
+            "No root password is set (no --root-password-file was given, and these files are\n\
+             rebuilt byte for byte): run again with one, or before booting the finished disk set\n\
+             one, e.g. with `passwd` in a chroot of it.\n"
+        }
+    };
     format!(
         "bootstrap for a real machine\n\n\
          - boot.img: a USB stick's image; boots on legacy BIOS and UEFI machines alike\n\
@@ -480,8 +505,7 @@ fn bare_metal_readme(kernel_name: &str, cmdline: &str) -> String {
          \x20  under /bootstrap. The machine powers off at the end.\n\
          4. Remove the USB stick and start the machine: the firmware (BIOS or UEFI) boots the\n\
          \x20  finished system from the disk, with the kernel sysa built.\n\
-         No root password is set (these files are rebuilt byte for byte): before booting the\n\
-         finished disk, set one, e.g. with `passwd` in a chroot of it.\n",
+         {password}",
         label = target::DISK_LABEL,
     )
 }

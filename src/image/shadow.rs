@@ -6,6 +6,9 @@
 //! `/etc/shadow` (mode 0600), into the tree the guest runs on. No step
 //! sees the password, so no record, cache key or cached step depends on it
 //! and the records stay reproducible; the disk image differs by that file.
+//! Bare metal's disk image is published and rebuilt byte for byte: it gets
+//! a hash only of a given password, salted from the password itself
+//! (`crypt_reproducible`), and none otherwise.
 //!
 //! Touches: the password file it is given and `<root>/etc/shadow`.
 
@@ -95,10 +98,31 @@ fn generate() -> Result<String> {
 pub fn crypt(password: &str) -> Result<String> {
     let mut salt = [0u8; 12];
     getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("reading random bytes: {e}"))?;
+    crypt_with_salt(password, &salt)
+}
+
+fn crypt_with_salt(password: &str, salt: &[u8; 12]) -> Result<String> {
     let h = ShaCrypt::default()
-        .hash_password_with_salt(password.as_bytes(), &salt)
+        .hash_password_with_salt(password.as_bytes(), salt)
         .map_err(|e| anyhow::anyhow!("hashing the root password: {e}"))?;
     Ok(h.as_str().to_string())
+}
+
+/// SHA-512-crypt with a salt derived from the password and `context`
+/// instead of a random one: for files that are published and rebuilt byte
+/// for byte (bare metal's disk image), where the same inputs must give the
+/// same bytes. What that gives away: that two such disks with the same
+/// `context` have the same password; the hash is as hard to reverse as any.
+pub fn crypt_reproducible(password: &str, context: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"bootstrap root password salt\0");
+    h.update(context.as_bytes());
+    h.update(b"\0");
+    h.update(password.as_bytes());
+    let digest = h.finalize();
+    let salt: [u8; 12] = digest[..12].try_into().expect("32 bytes");
+    crypt_with_salt(password, &salt)
 }
 
 /// `/etc/shadow` for `root` with `hash`: root's entry only (a user with no
@@ -110,13 +134,22 @@ pub fn shadow_text(hash: &str) -> String {
 /// Lay `/etc/shadow` under `root` unless one is there (a resumed run keeps
 /// what the system or its user changed). Returns whether it was written.
 pub fn lay(root: &Path, password: &str) -> Result<bool> {
+    lay_hash(root, || crypt(password))
+}
+
+/// `lay` with `crypt_reproducible(password, context)`.
+pub fn lay_reproducible(root: &Path, password: &str, context: &str) -> Result<bool> {
+    lay_hash(root, || crypt_reproducible(password, context))
+}
+
+fn lay_hash(root: &Path, hash: impl FnOnce() -> Result<String>) -> Result<bool> {
     let etc = root.join("etc");
     let file = etc.join("shadow");
     if fs::symlink_metadata(&file).is_ok() {
         return Ok(false);
     }
     fs::create_dir_all(&etc)?;
-    write_private(&file, shadow_text(&crypt(password)?).as_bytes())?;
+    write_private(&file, shadow_text(&hash()?).as_bytes())?;
     Ok(true)
 }
 
@@ -194,6 +227,20 @@ mod tests {
         assert!(!lay(d.path(), "other").unwrap());
         assert_eq!(fs::read_to_string(&f).unwrap(), text);
         assert_ne!(crypt("x").unwrap(), crypt("x").unwrap());
+    }
+
+    #[test]
+    fn a_reproducible_hash_depends_on_the_password_and_the_context_only() {
+        let a = crypt_reproducible("correct horse", "disk-1").unwrap();
+        assert_eq!(a, crypt_reproducible("correct horse", "disk-1").unwrap());
+        assert_ne!(a, crypt_reproducible("correct horse", "disk-2").unwrap());
+        assert_ne!(a, crypt_reproducible("correct horsf", "disk-1").unwrap());
+        let parts: Vec<&str> = a.split('$').collect();
+        assert_eq!(parts[..3], ["", "6", "rounds=5000"], "{a}");
+        assert_eq!(parts[3].len(), 16, "{a}");
+        ShaCrypt::default()
+            .verify_password(b"correct horse", a.as_str())
+            .unwrap();
     }
 
     #[test]
