@@ -28,30 +28,17 @@ pub fn check_tools() -> Result<()> {
     Ok(())
 }
 
-/// A command with a clean environment: C locale, UTC, fixed times for
-/// mtools, no user configuration.
+/// A command with a clean environment (`cmd::clean_command`) and fixed
+/// times for mtools.
 fn tool(name: &str, package: &str, home: &Path) -> Result<Command> {
-    let mut c = Command::new(cmd::find_tool(name, package)?);
-    c.env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .env("HOME", home)
-        .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
+    let mut c = cmd::clean_command(name, package, home)?;
+    c.env("SOURCE_DATE_EPOCH", EPOCH.to_string())
         .env("MTOOLS_SKIP_CHECK", "1");
     Ok(c)
 }
 
 fn run(mut c: Command, what: &str) -> Result<()> {
-    let o = c.output().with_context(|| format!("running {what}"))?;
-    if !o.status.success() {
-        bail!(
-            "{what} failed ({}): {}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr).trim()
-        );
-    }
-    Ok(())
+    cmd::run_checked(&mut c, what)
 }
 
 /// The FAT filesystem of one partition of a disk image.

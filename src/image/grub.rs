@@ -9,7 +9,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
@@ -79,13 +78,8 @@ impl Image<'_> {
     /// Write the image to `out`; `work` is a scratch directory.
     pub fn make(&self, out: &Path, work: &Path) -> Result<()> {
         let format = self.platform.format();
-        let mut c = Command::new(cmd::find_tool("grub-mkimage", "grub-common")?);
-        c.env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .env("LC_ALL", "C")
-            .env("TZ", "UTC")
-            .env("HOME", work)
-            .arg("-d")
+        let mut c = cmd::clean_command("grub-mkimage", "grub-common", work)?;
+        c.arg("-d")
             .arg(self.platform.dir()?)
             .args(["-O", format, "-p", self.prefix, "-o"])
             .arg(out);
@@ -95,17 +89,7 @@ impl Image<'_> {
             c.arg("-c").arg(f);
         }
         c.args(self.modules);
-        let o = c
-            .output()
-            .with_context(|| format!("running grub-mkimage -O {format}"))?;
-        if !o.status.success() {
-            bail!(
-                "grub-mkimage -O {format} failed ({}): {}",
-                o.status,
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-        }
-        Ok(())
+        cmd::run_checked(&mut c, &format!("grub-mkimage -O {format}"))
     }
 }
 

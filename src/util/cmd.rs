@@ -57,6 +57,33 @@ pub fn run_duct_logged(expr: duct::Expression, shown: &str, log: &Path) -> Resul
     Ok(())
 }
 
+/// `name` (found by `find_tool`, else naming `package`) with a clean
+/// environment: the system PATH, C locale, UTC and `home` as HOME, so no
+/// user setting reaches a tool whose output must be the same everywhere.
+pub fn clean_command(name: &str, package: &str, home: &Path) -> Result<Command> {
+    let mut c = Command::new(find_tool(name, package)?);
+    c.env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC")
+        .env("HOME", home);
+    Ok(c)
+}
+
+/// Run `c` with its output captured; on a failure to start or a non-zero
+/// exit the error names `what` and carries its stderr.
+pub fn run_checked(c: &mut Command, what: &str) -> Result<()> {
+    let o = c.output().with_context(|| format!("running {what}"))?;
+    if !o.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
 /// `name` in PATH, else /usr/sbin or /sbin (often missing from a
 /// non-root user's PATH); the error names the Debian `package` to install.
 pub fn find_tool(name: &str, package: &str) -> Result<PathBuf> {
