@@ -28,6 +28,9 @@ fn chroot_target(dir: &Path, with_kernel: bool) {
     w("bootstrap/state/completed", "sysa kit\n");
     w("etc/hostname", "bootstrap\n");
     w(".bootstrap-host/root-password", "pw\n");
+    // A file of the system's that shares a QEMU target's disk name: the
+    // marker, not this, says the target is a chroot's.
+    w("disk.img", "not a disk\n");
     if with_kernel {
         w("boot/vmlinuz-1-test", "not really a kernel\n");
         std::os::unix::fs::symlink("vmlinuz-1-test", dir.join("boot/vmlinuz")).unwrap();

@@ -27,7 +27,8 @@ use clap::Args;
 
 use bootstrap::guest::login::{Action, Session};
 use bootstrap::guest::{interrupt, qemu};
-use bootstrap::image::{disk, initramfs, kmod, shadow, target};
+use bootstrap::image::target::{self, Marker};
+use bootstrap::image::{disk, initramfs, kmod, shadow};
 use bootstrap::model::stages::Mode;
 use bootstrap::seed;
 use bootstrap::util::{fsutil, in_root};
@@ -146,16 +147,24 @@ fn boot_initramfs(g: &Global, a: &BootArgs, kernel: &Path, work: &Path) -> Resul
 }
 
 /// The disk image to boot for the target `root`, and where the target
-/// keeps its root password. A QEMU target's is the disk the run finished.
+/// keeps its root password, by the mode its marker names. A QEMU (or
+/// bare-metal) target's is the disk its run made.
 /// A chroot target has none: its tree (the host's work directory left out,
 /// modes as the steps made them) is written to an image in the host's
 /// work directory, again whenever the target's completed steps changed
 /// since (a resumed run), else the one made before is booted, with what
 /// the system changed on it.
-fn disk_of(root: &Path, a: &BootArgs) -> Result<(PathBuf, PathBuf)> {
-    let qemu_disk = root.join("disk.img");
-    if qemu_disk.is_file() {
-        return Ok((qemu_disk, root.join(shadow::PASSWORD_FILE)));
+fn disk_of(root: &Path, marker: &Marker, a: &BootArgs) -> Result<(PathBuf, PathBuf)> {
+    if marker.mode != Mode::Chroot.as_str() {
+        let disk = root.join("disk.img");
+        if !disk.is_file() {
+            bail!(
+                "{} holds a {} run without its disk.img: did the run start? (`run` with this --target makes it)",
+                root.display(),
+                marker.mode
+            );
+        }
+        return Ok((disk, root.join(shadow::PASSWORD_FILE)));
     }
     let host = target::host_work(root);
     let dir = host.join("boot-disk");
@@ -214,15 +223,17 @@ pub fn run(g: &Global, a: &BootArgs) -> Result<ExitCode> {
             }
         }
     };
-    if !target_dir.join(target::MARKER).is_file() && !target_dir.join("disk.img").is_file() {
+    // The marker, not a file that happens to be there, says how the target
+    // was made: a chroot target's tree may hold a disk.img of its own.
+    let Some(marker) = Marker::read(&target_dir)? else {
         bail!(
             "{} is not the target of a run: `boot` starts what `run --qemu` or `run --chroot` finished (--target DIR)",
             target_dir.display()
         );
-    }
+    };
     let _lock = target::take(&target_dir, false)?;
     let root = target_dir.canonicalize()?;
-    let (image, kept_password) = disk_of(&root, a)?;
+    let (image, kept_password) = disk_of(&root, &marker, a)?;
     let work = target::host_work(&root).join("boot");
     fsutil::remove_any(&work)?;
     std::fs::create_dir_all(&work)?;

@@ -558,9 +558,7 @@ pub fn qemu(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let _lock = target::take(&target_dir, a.fresh)?;
     let root = target_dir.canonicalize()?;
     let work = target::host_work(&root);
-    let old = std::fs::read_to_string(root.join(target::MARKER))
-        .ok()
-        .map(|t| Marker::parse(&t));
+    let old = Marker::read(&root)?;
     if let Some(m) = old.as_ref().filter(|m| m.mode != Mode::Qemu.as_str()) {
         bail!(
             "{} holds a {} run, not a QEMU one; give another --target, or add --fresh to empty it",

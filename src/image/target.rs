@@ -375,6 +375,16 @@ impl Marker {
         }
     }
 
+    /// The marker of the target `root`, or None when it has none (not a
+    /// directory a run made).
+    pub fn read(root: &Path) -> Result<Option<Marker>> {
+        match fs::read_to_string(root.join(MARKER)) {
+            Ok(text) => Ok(Some(Marker::parse(&text))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| root.join(MARKER).display().to_string()),
+        }
+    }
+
     /// Write the marker into `root`.
     pub fn write(&self, root: &Path) -> Result<()> {
         fs::create_dir_all(root.join("bootstrap"))?;
@@ -531,6 +541,10 @@ mod tests {
             seed_id: "abc".into(),
         };
         assert_eq!(Marker::parse(&m.render()), m);
+        let t = tempfile::tempdir().unwrap();
+        assert_eq!(Marker::read(t.path()).unwrap(), None, "no marker");
+        m.write(t.path()).unwrap();
+        assert_eq!(Marker::read(t.path()).unwrap(), Some(m));
     }
 
     #[test]
