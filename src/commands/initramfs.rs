@@ -52,14 +52,13 @@ pub fn run(g: &Global, a: &InitramfsArgs) -> Result<ExitCode> {
     let (seed_dir, _) = seed::cached(&project, &distfiles, &a.seed.seed_cc, &work)?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, cpus)?;
-    let gcc_root = gcc_seed.as_ref().map(|s| s.root());
     let root = tmp.path().join("root");
     let inputs = target::Inputs {
         project: &project,
         distfiles: &distfiles,
         runner: &runner,
         seed: &seed_dir,
-        gcc_seed: gcc_root.as_deref(),
+        gcc_seed: gcc_seed.as_ref().map(|s| s.root.as_path()),
         mode,
         jobs: 1,
         work: &work,

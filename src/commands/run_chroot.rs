@@ -54,14 +54,13 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     let runner = seed::runner::runner_binary(&project, a.seed.runner.as_deref())?;
     let jobs = a.jobs(&config);
     let gcc_seed = super::gcc_seed_if_used(&project, &values, &distfiles, &a.seed, jobs)?;
-    let gcc_root = gcc_seed.as_ref().map(|s| s.root());
     let gcc_id = gcc_seed.as_ref().map(|s| s.id.as_str());
     let inputs = target::Inputs {
         project: &project,
         distfiles: &distfiles,
         runner: &runner,
         seed: &seed_dir,
-        gcc_seed: gcc_root.as_deref(),
+        gcc_seed: gcc_seed.as_ref().map(|s| s.root.as_path()),
         mode,
         jobs,
         work: &work,

@@ -66,13 +66,13 @@ impl Prepared {
         stages::placed(&self.project, self.mode, place, &self.values)
     }
 
-    fn inputs<'a>(&'a self, gcc_root: Option<&'a Path>, work: &'a Path) -> target::Inputs<'a> {
+    fn inputs<'a>(&'a self, work: &'a Path) -> target::Inputs<'a> {
         target::Inputs {
             project: &self.project,
             distfiles: &self.distfiles,
             runner: &self.runner,
             seed: &self.seed_dir,
-            gcc_seed: gcc_root,
+            gcc_seed: self.gcc_seed.as_ref().map(|s| s.root.as_path()),
             mode: self.mode,
             jobs: self.cores as usize,
             work,
@@ -176,8 +176,7 @@ fn fresh_system(
 ) -> Result<Built> {
     let ram = p.placed(Place::Ram)?;
     let on_disk = p.placed(Place::Disk)?;
-    let gcc_root = p.gcc_seed.as_ref().map(|s| s.root());
-    let inputs = p.inputs(gcc_root.as_deref(), work);
+    let inputs = p.inputs(work);
     let planned = step_cache::planned_file(keyed);
 
     let iroot = work.join("initramfs-root");
@@ -354,8 +353,7 @@ fn resumed_system(
     droot: &Path,
     stage: &str,
 ) -> Result<Built> {
-    let gcc_root = p.gcc_seed.as_ref().map(|s| s.root());
-    let inputs = p.inputs(gcc_root.as_deref(), work);
+    let inputs = p.inputs(work);
     target::lay(droot, &inputs, &p.placed(Place::Disk)?)?;
     fsutil::write_atomic(
         &in_root(droot, step_cache::PLANNED),

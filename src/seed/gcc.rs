@@ -197,17 +197,13 @@ pub struct GccSeed {
     /// `logs/`, and the `inputs` record.
     pub dir: PathBuf,
     pub id: String,
+    /// `<dir>/root`: the tree laid like the guest's root
+    /// (`bootstrap/seed/gcc/...`), what `target::Inputs::gcc_seed` takes.
+    pub root: PathBuf,
     /// The driver, `<target>-gcc`, inside `root/`.
     pub driver: PathBuf,
     /// How long the build took, if this call built it.
     pub built_in: Option<Duration>,
-}
-
-impl GccSeed {
-    /// The tree laid like the guest's root (`bootstrap/seed/gcc/...`).
-    pub fn root(&self) -> PathBuf {
-        self.dir.join("root")
-    }
 }
 
 /// The gcc seed for these inputs: from `cache` if it is there, else built
@@ -227,6 +223,7 @@ pub fn cached(
     let dir = cache.join(format!("gcc-{}", &id[..16]));
     let seed = |built_in| GccSeed {
         driver: in_root(&dir.join("root"), paths::GCC_SEED).join(format!("bin/{target}-gcc")),
+        root: dir.join("root"),
         dir: dir.clone(),
         id: id.clone(),
         built_in,
