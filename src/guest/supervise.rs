@@ -99,7 +99,7 @@ enum Line {
 
 /// Run `cmd` in its own process group and watch it to the end.
 pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
-    let mut logf = std::fs::OpenOptions::new()
+    let logf = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(opts.log)
@@ -142,18 +142,22 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         read_lines(err, tx, Line::Err),
     ];
 
-    let mut w = Watch {
-        outcome: Outcome::Exited {
-            status: String::new(),
+    let mut c = Console {
+        w: Watch {
+            outcome: Outcome::Exited {
+                status: String::new(),
+            },
+            boots: 0,
+            current: None,
+            tail: Vec::new(),
+            timings: Timings::default(),
         },
-        boots: 0,
-        current: None,
-        tail: Vec::new(),
-        timings: Timings::default(),
+        decided: None,
+        tail: VecDeque::new(),
+        logf,
+        opts,
+        started: Instant::now(),
     };
-    let mut decided: Option<Outcome> = None;
-    let mut tail: VecDeque<String> = VecDeque::new();
-    let started = Instant::now();
     let mut last = Instant::now();
     let mut stop_sent: Option<Instant> = None;
     let mut status: Option<ExitStatus> = None;
@@ -161,15 +165,7 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => {
                 last = Instant::now();
-                take(
-                    line,
-                    &mut w,
-                    &mut decided,
-                    &mut tail,
-                    &mut logf,
-                    opts,
-                    started,
-                );
+                c.take(line);
             }
             // Both pipes closed: the guest (and all that shared its
             // output) is gone.
@@ -179,15 +175,15 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
         if status.is_none() {
             status = child.try_wait()?;
         }
-        if decided.is_none() && (opts.interrupted)() {
-            decided = Some(Outcome::Interrupted);
+        if c.decided.is_none() && (opts.interrupted)() {
+            c.decided = Some(Outcome::Interrupted);
             eprintln!(
                 "bootstrap: interrupted; stopping the guest (SIGINT, then SIGKILL after {}s)",
                 STOP_GRACE.as_secs()
             );
         }
-        if decided.is_none() && last.elapsed() > opts.silence {
-            decided = Some(Outcome::Silent {
+        if c.decided.is_none() && last.elapsed() > opts.silence {
+            c.decided = Some(Outcome::Silent {
                 after: opts.silence,
             });
             eprintln!(
@@ -195,7 +191,10 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
                 opts.silence.as_secs()
             );
         }
-        let must_stop = matches!(decided, Some(Outcome::Interrupted | Outcome::Silent { .. }));
+        let must_stop = matches!(
+            c.decided,
+            Some(Outcome::Interrupted | Outcome::Silent { .. })
+        );
         if must_stop && status.is_none() {
             match stop_sent {
                 None => {
@@ -216,18 +215,10 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
                 kill_orphans();
             }
             while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-                take(
-                    line,
-                    &mut w,
-                    &mut decided,
-                    &mut tail,
-                    &mut logf,
-                    opts,
-                    started,
-                );
+                c.take(line);
             }
-            if decided.is_none() {
-                decided = Some(Outcome::Exited {
+            if c.decided.is_none() {
+                c.decided = Some(Outcome::Exited {
                     status: st.to_string(),
                 });
             }
@@ -238,8 +229,9 @@ pub fn supervise(mut cmd: Command, opts: &Options) -> Result<Watch> {
     for r in readers {
         let _ = r.join();
     }
-    w.outcome = decided.expect("set before the loop ends");
-    w.tail = tail.into_iter().collect();
+    let mut w = c.w;
+    w.outcome = c.decided.expect("set before the loop ends");
+    w.tail = c.tail.into_iter().collect();
     Ok(w)
 }
 
@@ -269,51 +261,57 @@ fn read_lines(
     })
 }
 
-/// One console line: to the terminal and the log, into the watch and the tail.
-fn take(
-    line: Line,
-    w: &mut Watch,
-    decided: &mut Option<Outcome>,
-    tail: &mut VecDeque<String>,
-    logf: &mut std::fs::File,
-    opts: &Options,
+/// What the supervisor keeps of the console while the guest runs.
+struct Console<'a> {
+    w: Watch,
+    /// The first final line or host verdict (see the module's rule).
+    decided: Option<Outcome>,
+    tail: VecDeque<String>,
+    logf: std::fs::File,
+    opts: &'a Options<'a>,
     started: Instant,
-) {
-    let line = match line {
-        Line::Err(l) => {
-            eprintln!("{l}");
-            l
-        }
-        Line::Out(l) => {
-            println!("{l}");
-            match protocol::parse(&l) {
-                Some(Event::Booted { .. }) => w.boots += 1,
-                Some(Event::Start { name, .. }) => {
-                    w.current = Some(name);
-                    let t = &mut w.timings.first_step_ms;
-                    t.get_or_insert(started.elapsed().as_millis() as u64);
-                }
-                Some(Event::Ok {
-                    stage, name, secs, ..
-                }) => {
-                    if let Some(f) = opts.on_ok {
-                        f(&stage, &name);
-                    }
-                    w.timings.steps.push(StepTime { stage, name, secs })
-                }
-                Some(Event::Done) if decided.is_none() => *decided = Some(Outcome::Done),
-                Some(Event::Failed(Failure { what, detail })) if decided.is_none() => {
-                    *decided = Some(Outcome::Failed { what, detail })
-                }
-                _ => {}
+}
+
+impl Console<'_> {
+    /// One console line: to the terminal and the log, into the watch and the tail.
+    fn take(&mut self, line: Line) {
+        let (w, decided) = (&mut self.w, &mut self.decided);
+        let line = match line {
+            Line::Err(l) => {
+                eprintln!("{l}");
+                l
             }
-            l
+            Line::Out(l) => {
+                println!("{l}");
+                match protocol::parse(&l) {
+                    Some(Event::Booted { .. }) => w.boots += 1,
+                    Some(Event::Start { name, .. }) => {
+                        w.current = Some(name);
+                        let t = &mut w.timings.first_step_ms;
+                        t.get_or_insert(self.started.elapsed().as_millis() as u64);
+                    }
+                    Some(Event::Ok {
+                        stage, name, secs, ..
+                    }) => {
+                        if let Some(f) = self.opts.on_ok {
+                            f(&stage, &name);
+                        }
+                        w.timings.steps.push(StepTime { stage, name, secs })
+                    }
+                    Some(Event::Done) if decided.is_none() => *decided = Some(Outcome::Done),
+                    Some(Event::Failed(Failure { what, detail })) if decided.is_none() => {
+                        *decided = Some(Outcome::Failed { what, detail })
+                    }
+                    _ => {}
+                }
+                l
+            }
+        };
+        let _ = writeln!(self.logf, "{line}");
+        self.tail.push_back(line);
+        if self.tail.len() > TAIL {
+            self.tail.pop_front();
         }
-    };
-    let _ = writeln!(logf, "{line}");
-    tail.push_back(line);
-    if tail.len() > TAIL {
-        tail.pop_front();
     }
 }
 
