@@ -427,7 +427,8 @@ $kit cmp exp.long out.long
 # gnulib's header rule, run by sed on sed's own stdio.in.h with this
 # chain's answers (gnu.substs, made into s commands by sed, quoting as
 # configure does), gives what confh gives from the same answers
-tar -xJf /bootstrap/distfiles/sed_4.9.orig.tar.xz sed-4.9/lib/stdio.in.h \
+# (--no-same-owner: upstream's owners are not mapped in a rootless run)
+tar --no-same-owner -xJf /bootstrap/distfiles/sed_4.9.orig.tar.xz sed-4.9/lib/stdio.in.h \
   sed-4.9/lib/c++defs.h sed-4.9/lib/arg-nonnull.h sed-4.9/lib/warn-on-use.h
 l=sed-4.9/lib
 subs=/bootstrap/recipes/sysa/sed-4.9/gnu.substs

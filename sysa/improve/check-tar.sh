@@ -29,14 +29,17 @@ tar -tJf $d/xz-utils_5.8.1.orig.tar.xz > xz.list
 
 $kit mkdir x
 cd x
-gzip -dc $d/bzip2_1.0.8.orig.tar.gz | tar -xf -
+# --no-same-owner: as root tar would give each file its owner in the
+# archive (upstream's uid 1000 and the like), an id a rootless run's user
+# namespace does not map (chown fails there); unpack.sh does the same.
+gzip -dc $d/bzip2_1.0.8.orig.tar.gz | tar --no-same-owner -xf -
 $kit cmp /usr/include/bzlib.h bzip2-1.0.8/bzlib.h
-tar -xzf $d/musl-1.2.3.tar.gz
+tar --no-same-owner -xzf $d/musl-1.2.3.tar.gz
 $kit cmp /usr/include/stdio.h musl-1.2.3/include/stdio.h
 $kit mkdir tcc
-tar -xjf $d/tcc_0.9.27+git20200814.62c30a4a.orig.tar.bz2 -C tcc
+tar --no-same-owner -xjf $d/tcc_0.9.27+git20200814.62c30a4a.orig.tar.bz2 -C tcc
 $kit cmp /usr/lib/tcc/include/stddef.h tcc/include/stddef.h
-tar -xJf $d/xz-utils_5.8.1.orig.tar.xz
+tar --no-same-owner -xJf $d/xz-utils_5.8.1.orig.tar.xz
 $kit cmp /usr/include/lzma.h xz-5.8.1/src/liblzma/api/lzma.h
 # what was extracted matches the archive, member by member (tar -d)
 tar -dzf $d/musl-1.2.3.tar.gz
