@@ -53,6 +53,15 @@ wait_until() {
     sleep 0.1
   done
 }
+# A rootless chroot run's user namespace maps one id (0, the user who ran
+# it) and denies setgroups: no other user exists to switch to there. su's
+# and chpst's switches are checked wherever the ids exist (root runs, QEMU,
+# bare metal) and said to be left out otherwise.
+switch_users=yes
+if [ -r /proc/self/uid_map ] && awk '{ n += $3 } END { exit !(n < 65536) }' /proc/self/uid_map; then
+  switch_users=no
+  echo "check-busybox: uid map '$(cat /proc/self/uid_map)': su and chpst -u left unchecked (a rootless run)"
+fi
 # in_ring TEXT: logread shows TEXT
 in_ring() {
   logread | grep -qF -- "$1"
@@ -112,8 +121,10 @@ if printf 'one\ntwo\n' | chroot root /bin/busybox passwd alice > passwd.out 2>&1
 fi
 has passwd.out "Passwords don't match"
 same "$h" "$(grep '^alice:' root/etc/shadow | cut -d: -f2)"
-same "1000 1000 /home/alice alice" \
-  "$(chroot root /bin/busybox su -c 'echo $(id -u) $(id -g) $HOME $USER' alice)"
+if [ $switch_users = yes ]; then
+  same "1000 1000 /home/alice alice" \
+    "$(chroot root /bin/busybox su -c 'echo $(id -u) $(id -g) $HOME $USER' alice)"
+fi
 if chroot root /bin/busybox su -c true nosuchuser 2> su.out; then
   fail "su accepted an unknown user"
 fi
@@ -283,7 +294,9 @@ down() {
 wait_until down
 sv up "$s"
 wait_until running
-same "65534 65534" "$(chpst -u 65534:65534 sh -c 'echo $(id -u) $(id -g)')"
+if [ $switch_users = yes ]; then
+  same "65534 65534" "$(chpst -u 65534:65534 sh -c 'echo $(id -u) $(id -g)')"
+fi
 sv exit "$s"
 gone() {
   ! sv status "$s" > /dev/null 2>&1
