@@ -221,9 +221,10 @@ pub fn cached(
     let id = inputs.id();
     let target = target(&inputs.configure)?.to_string();
     let dir = cache.join(format!("gcc-{}", &id[..16]));
+    let root = dir.join("root");
     let seed = |built_in| GccSeed {
-        driver: in_root(&dir.join("root"), paths::GCC_SEED).join(format!("bin/{target}-gcc")),
-        root: dir.join("root"),
+        driver: in_root(&root, paths::GCC_SEED).join(format!("bin/{target}-gcc")),
+        root: root.clone(),
         dir: dir.clone(),
         id: id.clone(),
         built_in,
