@@ -207,7 +207,11 @@ mkdir mnt
 mount -t tmpfs -o size=1m,mode=0700 check-busybox "$PWD/mnt"
 has /proc/mounts "check-busybox $PWD/mnt tmpfs rw"
 echo data > mnt/file
-mount -o remount,ro "$PWD/mnt"
+# Device and directory both given: with the directory alone BusyBox reads
+# the mount's options back from /proc/mounts and passes them again, and
+# there tmpfs shows its owner as the host's uid (uid=N), which a user
+# namespace (a rootless chroot run) does not map: the remount gets EINVAL.
+mount -o remount,ro check-busybox "$PWD/mnt"
 has /proc/mounts "check-busybox $PWD/mnt tmpfs ro"
 if (echo more > mnt/other) 2> /dev/null; then
   fail "a read-only remount took a write"
