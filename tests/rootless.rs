@@ -1,10 +1,13 @@
 //! `run --chroot` as an ordinary user: a user created for the test runs a
 //! chain cut short after sed (TinyCC, make, the shell, the compressors,
 //! tar, patch, awk and sed, with their checks), in a user namespace, and its
-//! records equal a root run's (`verify --against`); with user namespaces
+//! records equal a root run's (`verify --against`), with the single-id map
+//! and again with the wide map of subordinate ids (given to the user for
+//! the test with usermod, taken back after); with user namespaces
 //! switched off (user.max_user_namespaces=0, set and restored by the test)
 //! the run stops at once naming that setting and leaves nothing behind.
-//! Needs root (to make the user and run as it), useradd and setpriv;
+//! Needs root (to make the user and run as it), useradd, usermod,
+//! newuidmap, newgidmap and setpriv;
 //! skipped with a reason without them, required under CI=true.
 
 mod common;
@@ -198,19 +201,71 @@ fn an_ordinary_user_builds_the_same_records_as_root() {
     });
     assert_eq!(owner.unwrap(), s.uid);
 
+    assert!(err.contains("is root, the only id there"), "{err}");
+
+    // The same user given subordinate ids: ids 1-65535 are mapped too.
+    let wide = s.dir.join("user/wide");
+    let helpers = ["newuidmap", "newgidmap"].map(|t| Path::new("/usr/bin").join(t));
+    let targets = match (helpers.iter().all(|h| h.is_file()), sbin("usermod")) {
+        (true, Some(usermod)) => {
+            let _ids = SubIds::give(usermod);
+            let o = s.run(&wide, true);
+            let (out, err) = text(&o);
+            assert!(o.status.success(), "{out}\n{err}");
+            let said = format!("uids from {SUB_START} and gids from {SUB_START}");
+            assert!(err.contains(&said), "{err}");
+            assert!(!err.contains("warning"), "{err}");
+            vec![&mine, &wide]
+        }
+        _ => {
+            skip("rootless wide map", "no usermod, newuidmap or newgidmap");
+            vec![&mine]
+        }
+    };
+
     let roots = s.dir.join("root-target");
     let o = s.run(&roots, false);
     assert!(o.status.success(), "{:?}", text(&o));
-    let v = Command::new(&s.bin)
-        .args(["-C", path_str(&s.proj), "verify", "--target"])
-        .arg(&mine)
-        .arg("--against")
-        .arg(&roots)
-        .output()
-        .unwrap();
-    let (vout, verr) = text(&v);
-    assert!(v.status.success(), "{vout}\n{verr}");
-    assert!(vout.contains("verify: identical: "), "{vout}");
+    for t in targets {
+        let v = Command::new(&s.bin)
+            .args(["-C", path_str(&s.proj), "verify", "--target"])
+            .arg(t)
+            .arg("--against")
+            .arg(&roots)
+            .output()
+            .unwrap();
+        let (vout, verr) = text(&v);
+        assert!(v.status.success(), "{vout}\n{verr}");
+        assert!(vout.contains("verify: identical: "), "{vout}");
+    }
+}
+
+/// The test user's subordinate ids, from here.
+const SUB_START: u32 = 1_300_000;
+
+/// Subordinate ids given to the test user for the scope of a test (holds
+/// usermod's path).
+struct SubIds(PathBuf);
+
+impl SubIds {
+    fn give(usermod: PathBuf) -> SubIds {
+        let range = format!("{SUB_START}-{}", SUB_START + 65535);
+        let s = Command::new(&usermod)
+            .args(["--add-subuids", &range, "--add-subgids", &range, USER])
+            .status()
+            .unwrap();
+        assert!(s.success(), "usermod --add-subuids");
+        SubIds(usermod)
+    }
+}
+
+impl Drop for SubIds {
+    fn drop(&mut self) {
+        let range = format!("{SUB_START}-{}", SUB_START + 65535);
+        let _ = Command::new(&self.0)
+            .args(["--del-subuids", &range, "--del-subgids", &range, USER])
+            .status();
+    }
 }
 
 /// Runs `argv` as `uid`:`gid` inside a new user namespace (ids 0 and

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use bootstrap::guest::supervise::{self, Outcome};
 use bootstrap::guest::timing::Timings;
-use bootstrap::guest::{chroot, interrupt};
+use bootstrap::guest::{chroot, interrupt, userns};
 use bootstrap::image::shadow;
 use bootstrap::image::step_cache::{self, StepCache};
 use bootstrap::image::target::{self, Marker};
@@ -23,9 +23,9 @@ use super::{report, report_timings, sources_or_fail, Global, Report};
 pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
     // Not root: the chroot runs in a user namespace where this user is root;
     // refused at once, before anything is touched, where the host forbids it.
-    let who = chroot::Identity::current();
-    if who != chroot::Identity::Root {
-        chroot::check_user_namespaces()?;
+    let who = userns::check(userns::Identity::current())?;
+    if who != userns::Identity::Root {
+        eprintln!("bootstrap: {}", who.describe());
     }
     let (project, config) = g.load()?;
     let mode = Mode::Chroot;
@@ -131,7 +131,7 @@ pub fn run(g: &Global, a: &RunArgs) -> Result<ExitCode> {
             sweep_orphans: true,
             on_ok: Some(&|_, _| note()),
         };
-        let w = supervise::supervise(chroot::runner_command(&root, stage, who)?, &opts)?;
+        let w = supervise::supervise(chroot::runner_command(&root, stage, &who)?, &opts)?;
         timings.steps.extend(w.timings.steps.iter().cloned());
         let first = &mut timings.first_step_ms;
         *first = first.or(w.timings.first_step_ms);

@@ -6,16 +6,17 @@
 //! SIGKILL alike: the host's mount table never sees them.
 //!
 //! Run by an ordinary user ([`Identity::Mapped`]), the child first enters
-//! a new user namespace in which the caller is root (a single-id map:
-//! `0 <uid> 1`, setgroups denied), which owns the other namespaces; /proc
-//! is then the host's, bind-mounted (a fresh proc needs a PID namespace of
-//! our own). Everything else, and every record, is the same.
+//! a new user namespace in which the caller is root (see `userns` for its
+//! map), which owns the other namespaces; /proc is then the host's,
+//! bind-mounted (a fresh proc needs a PID namespace of our own). Everything
+//! else, and every record, is the same.
 //!
 //! The syscalls go through the `Sys` trait so the exact sequence is unit
 //! tested without root; `Plan` is built before the fork so the child does no
 //! allocation, only syscalls.
 
 use std::ffi::CString;
+use std::os::fd::RawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -23,37 +24,34 @@ use anyhow::{bail, Context, Result};
 use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 
+use super::userns::{Identity, Mapper};
+
 /// Device nodes a build needs, bind-mounted from the host's /dev.
 pub const DEV_NODES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
 /// Directories inside the target that receive mounts.
 pub const MOUNT_POINTS: [&str; 3] = ["proc", "dev", "tmp"];
 pub const HOSTNAME: &str = "bootstrap";
 
-/// Who enters the target.
+/// How the child gets its ids (from an `Identity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Identity {
-    /// The host tool runs as root.
+pub enum Entry {
+    /// Root already: no user namespace.
     Root,
-    /// An ordinary user, root only inside its own user namespace.
-    Mapped { uid: u32, gid: u32 },
-}
-
-impl Identity {
-    /// Root, or the calling user mapped.
-    pub fn current() -> Identity {
-        match nix::unistd::geteuid().is_root() {
-            true => Identity::Root,
-            false => Identity::Mapped {
-                uid: nix::unistd::geteuid().as_raw(),
-                gid: nix::unistd::getegid().as_raw(),
-            },
-        }
-    }
+    /// A user namespace the child maps itself: `0 <uid> 1`, setgroups denied.
+    Single { uid: u32, gid: u32 },
+    /// A user namespace the host tool maps (newuidmap): the child reports on
+    /// `report` and waits on `go` (a running `userns::Mapper`'s pipes).
+    Helped { report: RawFd, go: RawFd },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     Unshare(CloneFlags),
+    /// Wait until the host tool has mapped our ids (`userns::await_maps`).
+    AwaitMaps {
+        report: RawFd,
+        go: RawFd,
+    },
     /// Write `data` to the file `path` (the id maps in /proc/self).
     WriteFile {
         path: CString,
@@ -90,6 +88,7 @@ pub enum Op {
 
 pub trait Sys {
     fn unshare(&self, flags: CloneFlags) -> nix::Result<()>;
+    fn await_maps(&self, report: RawFd, go: RawFd) -> nix::Result<()>;
     fn write_file(&self, path: &CString, data: &CString) -> nix::Result<()>;
     fn mount(
         &self,
@@ -112,6 +111,9 @@ pub struct Linux;
 impl Sys for Linux {
     fn unshare(&self, flags: CloneFlags) -> nix::Result<()> {
         nix::sched::unshare(flags)
+    }
+    fn await_maps(&self, report: RawFd, go: RawFd) -> nix::Result<()> {
+        super::userns::await_maps(report, go)
     }
     fn write_file(&self, path: &CString, data: &CString) -> nix::Result<()> {
         use nix::fcntl::{open, OFlag};
@@ -176,95 +178,6 @@ fn cstr(s: &str) -> CString {
     CString::new(s).expect("no NUL in constant")
 }
 
-/// The sysctls that decide whether an ordinary user may make a user
-/// namespace: (name, its file).
-const USERNS_SETTINGS: [(&str, &str); 3] = [
-    (
-        "user.max_user_namespaces",
-        "/proc/sys/user/max_user_namespaces",
-    ),
-    (
-        "kernel.unprivileged_userns_clone",
-        "/proc/sys/kernel/unprivileged_userns_clone",
-    ),
-    (
-        "kernel.apparmor_restrict_unprivileged_userns",
-        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-    ),
-];
-
-/// Fail at once, naming the setting that forbids it, if this user may not
-/// make a user namespace (tried in a throwaway child).
-pub fn check_user_namespaces() -> Result<()> {
-    use std::os::unix::process::CommandExt;
-    let mut c = std::process::Command::new(std::env::current_exe()?);
-    c.arg("--version")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    // SAFETY: unshare(2) only.
-    unsafe {
-        c.pre_exec(|| {
-            nix::sched::unshare(CloneFlags::CLONE_NEWUSER)
-                .map_err(|e| std::io::Error::from_raw_os_error(e as i32))
-        });
-    }
-    match c.status() {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let values: Vec<(&str, Option<String>)> = USERNS_SETTINGS
-                .iter()
-                .map(|(name, file)| {
-                    let v = std::fs::read_to_string(file).ok();
-                    (*name, v.map(|v| v.trim().to_string()))
-                })
-                .collect();
-            bail!("{}", userns_refusal(&e.to_string(), &values))
-        }
-    }
-}
-
-/// Why the host refused a user namespace (`error`), from the settings'
-/// values (None: the setting does not exist here).
-fn userns_refusal(error: &str, values: &[(&str, Option<String>)]) -> String {
-    let value = |name: &str| {
-        values
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| v.as_deref())
-    };
-    let mut why = Vec::new();
-    if value("user.max_user_namespaces") == Some("0") {
-        why.push(
-            "user.max_user_namespaces is 0: no user namespaces at all \
-             (as root: sysctl -w user.max_user_namespaces=15000)",
-        );
-    }
-    if value("kernel.unprivileged_userns_clone") == Some("0") {
-        why.push(
-            "kernel.unprivileged_userns_clone is 0: only root may make them \
-             (as root: sysctl -w kernel.unprivileged_userns_clone=1)",
-        );
-    }
-    if value("kernel.apparmor_restrict_unprivileged_userns") == Some("1") {
-        why.push(
-            "kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor forbids them \
-             to programs without a profile that allows `userns` (as root: \
-             sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or such a profile)",
-        );
-    }
-    let why = match why.is_empty() {
-        true => "no setting this tool knows explains it (a container's seccomp \
-                 filter may forbid unshare); run it as root instead"
-            .to_string(),
-        false => why.join("; "),
-    };
-    format!(
-        "run --chroot as an ordinary user needs a user namespace, and this host refused one \
-         ({error}): {why}. Nothing was started or changed."
-    )
-}
-
 /// Make sure the mount points are real directories inside `target` (a
 /// symlink there could point a mount anywhere), creating them if missing.
 pub fn prepare_mount_points(target: &Path) -> Result<PathBuf> {
@@ -290,17 +203,21 @@ pub fn prepare_mount_points(target: &Path) -> Result<PathBuf> {
 
 /// The sequence of operations that turns a forked child into one living in
 /// `target`. `target` must be canonical (see `prepare_mount_points`).
-pub fn plan(target: &Path, who: Identity) -> Result<Vec<Op>> {
+pub fn plan(target: &Path, entry: Entry) -> Result<Vec<Op>> {
     let t = |rel: &str| cpath(&target.join(rel));
     let nodev = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
     let isolate = CloneFlags::CLONE_NEWNS
         | CloneFlags::CLONE_NEWNET
         | CloneFlags::CLONE_NEWUTS
         | CloneFlags::CLONE_NEWIPC;
-    let mut ops = match who {
-        Identity::Root => vec![Op::Unshare(isolate)],
-        // One call: the user namespace is made first and owns the others.
-        Identity::Mapped { uid, gid } => vec![
+    // One call: the user namespace is made first and owns the others.
+    let mut ops = match entry {
+        Entry::Root => vec![Op::Unshare(isolate)],
+        Entry::Helped { report, go } => vec![
+            Op::Unshare(CloneFlags::CLONE_NEWUSER | isolate),
+            Op::AwaitMaps { report, go },
+        ],
+        Entry::Single { uid, gid } => vec![
             Op::Unshare(CloneFlags::CLONE_NEWUSER | isolate),
             Op::WriteFile {
                 path: cstr("/proc/self/setgroups"),
@@ -319,15 +236,15 @@ pub fn plan(target: &Path, who: Identity) -> Result<Vec<Op>> {
     // Before any mount, so that none can propagate to the host.
     ops.push(Op::PrivateRoot);
     ops.push(Op::SetHostname(cstr(HOSTNAME)));
-    ops.push(match who {
-        Identity::Root => Op::Mount {
+    ops.push(match entry {
+        Entry::Root => Op::Mount {
             source: cstr("proc"),
             target: t("proc")?,
             fstype: cstr("proc"),
             flags: nodev | MsFlags::MS_NOEXEC,
             data: cstr(""),
         },
-        Identity::Mapped { .. } => Op::RBind {
+        Entry::Single { .. } | Entry::Helped { .. } => Op::RBind {
             source: cstr("/proc"),
             target: t("proc")?,
         },
@@ -375,6 +292,7 @@ pub fn apply(ops: &[Op], sys: &dyn Sys) -> Result<(), (usize, nix::Error)> {
     for (i, op) in ops.iter().enumerate() {
         let r = match op {
             Op::Unshare(f) => sys.unshare(*f),
+            Op::AwaitMaps { report, go } => sys.await_maps(*report, *go),
             Op::WriteFile { path, data } => sys.write_file(path, data),
             Op::RBind { source, target } => sys.mount(
                 Some(source),
@@ -417,12 +335,32 @@ pub fn apply(ops: &[Op], sys: &dyn Sys) -> Result<(), (usize, nix::Error)> {
 /// The runner of `stage`, to be started inside the chroot target `root`:
 /// before exec the child applies `plan(root)` (namespaces, mounts, chroot),
 /// with the host's signal handlers reset. Run it with `supervise`.
-pub fn runner_command(root: &Path, stage: &str, who: Identity) -> Result<std::process::Command> {
+pub fn runner_command(root: &Path, stage: &str, who: &Identity) -> Result<std::process::Command> {
     use nix::sys::signal::{self, SigHandler, Signal};
     use std::os::unix::process::CommandExt;
 
     let root = prepare_mount_points(root)?;
-    let ops = plan(&root, who)?;
+    // Lives in the closure: the child's pipe ends stay open until it runs.
+    let mapper = match who {
+        Identity::Mapped {
+            uid,
+            gid,
+            sub: Some(s),
+        } => Some(Mapper::start(*uid, *gid, s, true)?),
+        _ => None,
+    };
+    let entry = match (who, &mapper) {
+        (Identity::Root, _) => Entry::Root,
+        (_, Some(m)) => {
+            let (report, go) = m.child_fds();
+            Entry::Helped { report, go }
+        }
+        (Identity::Mapped { uid, gid, .. }, None) => Entry::Single {
+            uid: *uid,
+            gid: *gid,
+        },
+    };
+    let ops = plan(&root, entry)?;
     // Built before the fork: the child may only make syscalls.
     let messages: Vec<CString> = ops
         .iter()
@@ -442,6 +380,7 @@ pub fn runner_command(root: &Path, stage: &str, who: Identity) -> Result<std::pr
     // syscalls, write) on memory prepared before the fork.
     unsafe {
         cmd.pre_exec(move || {
+            let _ = &mapper;
             for s in [
                 Signal::SIGINT,
                 Signal::SIGTERM,
@@ -490,6 +429,9 @@ mod tests {
         fn unshare(&self, f: CloneFlags) -> nix::Result<()> {
             self.log(format!("unshare {:?}", f))
         }
+        fn await_maps(&self, report: RawFd, go: RawFd) -> nix::Result<()> {
+            self.log(format!("await maps {report} {go}"))
+        }
         fn write_file(&self, p: &CString, d: &CString) -> nix::Result<()> {
             self.log(format!("write {} {}", s(p), s(d)))
         }
@@ -529,7 +471,7 @@ mod tests {
 
     #[test]
     fn isolates_before_mounting_and_mounts_only_inside_the_target() {
-        let ops = plan(Path::new("/srv/t"), Identity::Root).unwrap();
+        let ops = plan(Path::new("/srv/t"), Entry::Root).unwrap();
         let r = Record::default();
         apply(&ops, &r).unwrap();
         let calls = r.calls.into_inner();
@@ -564,7 +506,7 @@ mod tests {
 
     #[test]
     fn an_ordinary_user_is_root_in_its_own_user_namespace_first() {
-        let who = Identity::Mapped {
+        let who = Entry::Single {
             uid: 1000,
             gid: 100,
         };
@@ -590,37 +532,31 @@ mod tests {
         );
         // The rest is the root plan's.
         let root = Record::default();
-        apply(&plan(Path::new("/srv/t"), Identity::Root).unwrap(), &root).unwrap();
+        apply(&plan(Path::new("/srv/t"), Entry::Root).unwrap(), &root).unwrap();
         let root = root.calls.into_inner();
         assert_eq!(calls[calls.len() - 20..], root[root.len() - 20..]);
     }
 
     #[test]
-    fn a_refused_user_namespace_names_the_setting() {
-        let v = |a: &str, b: Option<&str>, c: Option<&str>| {
-            vec![
-                ("user.max_user_namespaces", Some(a.to_string())),
-                ("kernel.unprivileged_userns_clone", b.map(String::from)),
-                (
-                    "kernel.apparmor_restrict_unprivileged_userns",
-                    c.map(String::from),
-                ),
-            ]
-        };
-        let m = userns_refusal("EPERM", &v("0", None, None));
-        assert!(m.contains("user.max_user_namespaces is 0"), "{m}");
-        assert!(m.contains("(EPERM)") && m.ends_with("Nothing was started or changed."));
-        let m = userns_refusal("EPERM", &v("100", Some("0"), Some("1")));
-        assert!(m.contains("kernel.unprivileged_userns_clone is 0"), "{m}");
-        assert!(m.contains("AppArmor forbids them"), "{m}");
-        assert!(!m.contains("max_user_namespaces"), "{m}");
-        let m = userns_refusal("EPERM", &v("100", Some("1"), None));
-        assert!(m.contains("no setting this tool knows explains it"), "{m}");
+    fn a_helped_map_waits_for_the_host_tool_before_any_mount() {
+        let r = Record::default();
+        let entry = Entry::Helped { report: 7, go: 8 };
+        apply(&plan(Path::new("/srv/t"), entry).unwrap(), &r).unwrap();
+        let calls = r.calls.into_inner();
+        assert!(calls[0].contains("CLONE_NEWUSER") && calls[0].contains("CLONE_NEWNS"));
+        // No map of its own and setgroups left as the helpers made it.
+        assert_eq!(calls[1], "await maps 7 8");
+        assert!(calls[2].contains("MS_PRIVATE"), "{}", calls[2]);
+        assert!(!calls.iter().any(|c| c.starts_with("write")), "{calls:#?}");
+        let single = Record::default();
+        let entry = Entry::Single { uid: 1, gid: 1 };
+        apply(&plan(Path::new("/srv/t"), entry).unwrap(), &single).unwrap();
+        assert_eq!(calls[2..], single.calls.into_inner()[4..]);
     }
 
     #[test]
     fn stops_at_the_first_failure() {
-        let ops = plan(Path::new("/t"), Identity::Root).unwrap();
+        let ops = plan(Path::new("/t"), Entry::Root).unwrap();
         let r = Record {
             fail_at: Some(3),
             ..Default::default()

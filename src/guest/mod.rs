@@ -1,4 +1,5 @@
-//! Running a guest and reading its result: the chroot sequence (`chroot`),
+//! Running a guest and reading its result: the chroot sequence (`chroot`)
+//! and, for an ordinary user, its user namespace (`userns`),
 //! the QEMU command line and KVM probe (`qemu`), a login session on a
 //! booted system's console (`login`, for `boot --exec`), the one supervisor both go
 //! through (`supervise`), where the time went (`timing`), and the host's
@@ -13,3 +14,4 @@ pub mod login;
 pub mod qemu;
 pub mod supervise;
 pub mod timing;
+pub mod userns;

@@ -53,10 +53,11 @@ wait_until() {
     sleep 0.1
   done
 }
-# A rootless chroot run's user namespace maps one id (0, the user who ran
-# it) and denies setgroups: no other user exists to switch to there. su's
-# and chpst's switches are checked wherever the ids exist (root runs, QEMU,
-# bare metal) and said to be left out otherwise.
+# A rootless chroot run by a user without subordinate ids maps one id (0,
+# the user who ran it) and denies setgroups: no other user exists to switch
+# to there. su's and chpst's switches are checked wherever the ids exist
+# (root runs, rootless runs with subordinate ids, QEMU, bare metal) and
+# said to be left out otherwise.
 switch_users=yes
 if [ -r /proc/self/uid_map ] && awk '{ n += $3 } END { exit !(n < 65536) }' /proc/self/uid_map; then
   switch_users=no
