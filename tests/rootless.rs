@@ -215,7 +215,7 @@ fn an_ordinary_user_builds_the_same_records_as_root() {
 }
 
 /// The same over the whole chain: `cargo test --release --test rootless --
-/// --ignored` (three whole chains: about 30 minutes here).
+/// --ignored` (three whole chains: 23 minutes here).
 #[test]
 #[ignore]
 fn the_whole_chain_as_an_ordinary_user_builds_the_same_records_as_root() {
