@@ -279,9 +279,9 @@ fn same_records_as_root(chain: Chain) {
 /// The test user's subordinate ids, from here.
 const SUB_START: u32 = 1_300_000;
 
-/// Subordinate ids given to the test user for the scope of a test (holds
-/// usermod's path).
-struct SubIds(PathBuf);
+/// Subordinate ids given to the test user for the scope of a test:
+/// usermod's path and the range.
+struct SubIds(PathBuf, String);
 
 impl SubIds {
     fn give(usermod: PathBuf) -> SubIds {
@@ -291,15 +291,15 @@ impl SubIds {
             .status()
             .unwrap();
         assert!(s.success(), "usermod --add-subuids");
-        SubIds(usermod)
+        SubIds(usermod, range)
     }
 }
 
 impl Drop for SubIds {
     fn drop(&mut self) {
-        let range = format!("{SUB_START}-{}", SUB_START + 65535);
-        let _ = Command::new(&self.0)
-            .args(["--del-subuids", &range, "--del-subgids", &range, USER])
+        let SubIds(usermod, range) = self;
+        let _ = Command::new(usermod)
+            .args(["--del-subuids", range, "--del-subgids", range, USER])
             .status();
     }
 }

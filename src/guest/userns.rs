@@ -13,14 +13,15 @@
 //! and its first mount (`await_maps`). A wide map that fails its probe
 //! falls back to the single id, said once.
 
-use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use nix::sched::CloneFlags;
+
+use crate::util::cmd::find_tool;
 
 /// Ids mapped onto subordinate ids: 1..=SUB_COUNT inside (with 0, the
 /// caller, the 65536 ids a Debian system uses, nobody's 65534 among them).
@@ -66,13 +67,14 @@ impl Identity {
             .flatten()
             .map(|g| g.name);
         let read = |f: &str| std::fs::read_to_string(f).unwrap_or_default();
+        let (subuid, subgid) = (read("/etc/subuid"), read("/etc/subgid"));
         let sub = (|| {
             Some(SubIds {
-                uid_start: sub_start(&read("/etc/subuid"), name.as_deref(), uid.as_raw())?,
-                gid_start: sub_start(&read("/etc/subgid"), name.as_deref(), uid.as_raw())
-                    .or_else(|| sub_start(&read("/etc/subgid"), group.as_deref(), gid.as_raw()))?,
-                newuidmap: helper("newuidmap")?,
-                newgidmap: helper("newgidmap")?,
+                uid_start: sub_start(&subuid, name.as_deref(), uid.as_raw())?,
+                gid_start: sub_start(&subgid, name.as_deref(), uid.as_raw())
+                    .or_else(|| sub_start(&subgid, group.as_deref(), gid.as_raw()))?,
+                newuidmap: find_tool("newuidmap", "uidmap").ok()?,
+                newgidmap: find_tool("newgidmap", "uidmap").ok()?,
             })
         })();
         Identity::Mapped {
@@ -122,21 +124,6 @@ fn sub_start(text: &str, name: Option<&str>, id: u32) -> Option<u32> {
         let (start, count): (u32, u32) = (start.parse().ok()?, count.parse().ok()?);
         (count >= SUB_COUNT && start.checked_add(SUB_COUNT).is_some()).then_some(start)
     })
-}
-
-/// An executable named `name` in PATH or /usr/bin.
-fn helper(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin"));
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    p.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// In the child, right after its unshare: send our pid to the host tool and
